@@ -1,0 +1,190 @@
+// Command apistarter is the single binary: API server, worker, scheduler,
+// migrations and operator commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"apistarter/internal/app"
+	"apistarter/internal/config"
+	"apistarter/internal/db"
+
+	"golang.org/x/sync/errgroup"
+)
+
+const usage = `apistarter — organization-scoped REST API starter
+
+Usage: apistarter <command> [flags]
+
+Commands:
+  serve                     HTTP API, OpenAPI docs, health, metrics, queue dashboard
+  worker                    background task worker and outbox relay
+  scheduler                 periodic jobs (safe to run several)
+  dev                       migrate, then serve + worker + scheduler in one process
+  migrate [up|down|status]  database migrations (default: up)
+  createsuperuser --email E [--password P]
+  seed-demo [--email E] [--password P]
+  jobs list | jobs run NAME periodic jobs: list them, or run one now
+  version                   print the version
+
+Configuration comes from environment variables (and .env); see README.md.
+Run "apistarter <command> --help" for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run returns the exit code: 0 ok, 1 runtime failure, 2 usage or configuration error.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "version" {
+		fmt.Fprintln(stdout, app.Version)
+		return 0
+	}
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "email address")
+	password := fs.String("password", "", "password (prompted from APISTARTER_PASSWORD when empty)")
+	switch cmd {
+	case "serve", "worker", "scheduler", "dev", "migrate", "createsuperuser", "seed-demo", "jobs":
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	fs.Usage = func() { fmt.Fprintf(stderr, "Usage: apistarter %s\n", commandHelp[cmd]); fs.PrintDefaults() }
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		fmt.Fprintf(stderr, "configuration error:\n%v\n", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if err := dispatch(ctx, cmd, fs.Args(), cfg, log, *email, *password, stdout); err != nil {
+		if errors.Is(err, config.ErrUsage) {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		log.Error("command failed", "command", cmd, "error", err.Error())
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+var commandHelp = map[string]string{
+	"serve":           "serve — run the HTTP API on HTTP_ADDR",
+	"worker":          "worker — run the task worker and outbox relay",
+	"scheduler":       "scheduler — enqueue periodic jobs",
+	"dev":             "dev — migrate, then run API, worker and scheduler in one process",
+	"migrate":         "migrate [up|down|status]",
+	"createsuperuser": "createsuperuser --email E [--password P]",
+	"seed-demo":       "seed-demo [--email E] [--password P]",
+	"jobs":            "jobs list | jobs run NAME",
+}
+
+func dispatch(ctx context.Context, cmd string, args []string, cfg *config.Config, log *slog.Logger, email, password string, out io.Writer) error {
+	if cmd == "migrate" {
+		return migrate(ctx, cfg, args, out)
+	}
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch cmd {
+	case "serve":
+		return a.Serve(ctx)
+	case "worker":
+		return a.RunWorker(ctx)
+	case "scheduler":
+		return a.RunScheduler(ctx)
+	case "dev":
+		if err := migrate(ctx, cfg, []string{"up"}, out); err != nil {
+			return err
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return a.Serve(gctx) })
+		g.Go(func() error { return a.RunWorker(gctx) })
+		g.Go(func() error { return a.RunScheduler(gctx) })
+		return g.Wait()
+	case "createsuperuser":
+		if email == "" {
+			return fmt.Errorf("%w: createsuperuser needs --email", config.ErrUsage)
+		}
+		if password == "" {
+			password = os.Getenv("APISTARTER_PASSWORD")
+		}
+		return a.CreateSuperuser(ctx, email, password, out)
+	case "seed-demo":
+		if email == "" {
+			email = "demo@example.com"
+		}
+		return a.SeedDemo(ctx, email, password, out)
+	case "jobs":
+		switch {
+		case len(args) == 1 && args[0] == "list":
+			return a.JobsList(out)
+		case len(args) == 2 && args[0] == "run":
+			return a.JobsRun(ctx, args[1], out)
+		}
+		return fmt.Errorf("%w: jobs list | jobs run NAME", config.ErrUsage)
+	}
+	return nil
+}
+
+func migrate(ctx context.Context, cfg *config.Config, args []string, out io.Writer) error {
+	action := "up"
+	if len(args) > 0 {
+		action = args[0]
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	m, err := db.NewMigrator(pool)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	switch action {
+	case "up":
+		return m.Up(ctx, out)
+	case "down":
+		return m.Down(ctx, out)
+	case "status":
+		return m.Status(ctx, out)
+	}
+	return fmt.Errorf("%w: migrate [up|down|status]", config.ErrUsage)
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

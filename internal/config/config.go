@@ -1,0 +1,300 @@
+// Package config owns the process configuration: every environment variable of
+// the product, its default, its type and its validation.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+)
+
+// Development defaults that production must never run with.
+const (
+	DevSecretKey  = "dev-insecure-secret-key-change-me"
+	DevJWTKey     = "dev-insecure-jwt-signing-key-change-me"
+	minSecretSize = 32
+)
+
+// Config is the whole configuration of one process.
+type Config struct {
+	Env           string // development | test | production
+	HTTPAddr      string
+	DatabaseURL   string
+	RedisURL      string
+	PublicBaseURL string
+	FrontendURL   string
+	ProjectName   string
+	LogLevel      string
+
+	SecretKey      string
+	JWTSigningKeys []string // first signs, all verify
+	JWTIssuer      string
+	JWTAudience    string
+
+	MailBackend  string // console | smtp
+	MailFrom     string
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUsername string
+	SMTPPassword string
+	SMTPTLS      string // none | starttls | tls
+
+	StorageBackend     string // local | s3
+	StorageDir         string
+	S3Endpoint         string
+	S3Region           string
+	S3Bucket           string
+	S3PublicBucket     string
+	S3AccessKey        string
+	S3SecretKey        string
+	S3UseSSL           bool
+	PublicMediaBaseURL string
+
+	RequireEmailVerificationForLogin bool
+	RateLimitEnabled                 bool
+	ExportRetentionDays              int
+	ExportStaleAfter                 time.Duration
+	PermissionCacheTTL               time.Duration
+	DashboardBasicAuth               string
+	TrustedProxies                   []string
+	CORSAllowedOrigins               []string
+	BrowserCookieSecure              bool
+
+	// PasswordHashMemoryKiB and friends are the argon2id parameters.
+	PasswordHashMemoryKiB uint32
+	PasswordHashTime      uint32
+	PasswordHashThreads   uint8
+}
+
+// IsProduction reports whether the process runs with APP_ENV=production.
+func (c *Config) IsProduction() bool { return c.Env == "production" }
+
+// Problems is every configuration problem found, one per line.
+type Problems []string
+
+func (p Problems) Error() string { return strings.Join(p, "\n") }
+
+// Load reads the environment (and a .env file when present) and validates it.
+// The returned error is a Problems value listing every problem found.
+func Load() (*Config, error) {
+	if _, err := os.Stat(".env"); err == nil {
+		if err := godotenv.Load(".env"); err != nil {
+			return nil, Problems{fmt.Sprintf(".env: %v", err)}
+		}
+	}
+	return FromLookup(os.LookupEnv)
+}
+
+// FromLookup builds the configuration from a lookup function; tests pass a map.
+func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
+	r := reader{lookup: lookup}
+	c := &Config{
+		Env:           r.oneOf("APP_ENV", "development", "development", "test", "production"),
+		HTTPAddr:      r.str("HTTP_ADDR", ":8000"),
+		DatabaseURL:   r.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/apistarter?sslmode=disable", "postgres", "postgresql"),
+		RedisURL:      r.url("REDIS_URL", "redis://127.0.0.1:6379/0", "redis", "rediss"),
+		PublicBaseURL: strings.TrimRight(r.url("PUBLIC_BASE_URL", "http://localhost:8000", "http", "https"), "/"),
+		FrontendURL:   strings.TrimRight(r.url("FRONTEND_URL", "http://localhost:3000", "http", "https"), "/"),
+		ProjectName:   r.str("PROJECT_NAME", "apistarter"),
+		LogLevel:      r.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+
+		SecretKey:      r.str("SECRET_KEY", DevSecretKey),
+		JWTSigningKeys: r.list("JWT_SIGNING_KEYS", DevJWTKey),
+		JWTIssuer:      r.str("JWT_ISSUER", "apistarter"),
+		JWTAudience:    r.str("JWT_AUDIENCE", "apistarter-api"),
+
+		MailBackend:  r.oneOf("MAIL_BACKEND", "console", "console", "smtp"),
+		MailFrom:     r.str("MAIL_FROM", "webmaster@localhost"),
+		SMTPHost:     r.str("SMTP_HOST", ""),
+		SMTPPort:     r.intRange("SMTP_PORT", 587, 1, 65535),
+		SMTPUsername: r.str("SMTP_USERNAME", ""),
+		SMTPPassword: r.str("SMTP_PASSWORD", ""),
+		SMTPTLS:      r.oneOf("SMTP_TLS", "starttls", "none", "starttls", "tls"),
+
+		StorageBackend: r.oneOf("STORAGE_BACKEND", "local", "local", "s3"),
+		StorageDir:     r.str("STORAGE_DIR", "./var/storage"),
+		S3Endpoint:     r.str("S3_ENDPOINT", ""),
+		S3Region:       r.str("S3_REGION", "us-east-1"),
+		S3Bucket:       r.str("S3_BUCKET", ""),
+		S3PublicBucket: r.str("S3_PUBLIC_BUCKET", ""),
+		S3AccessKey:    r.str("S3_ACCESS_KEY", ""),
+		S3SecretKey:    r.str("S3_SECRET_KEY", ""),
+		S3UseSSL:       r.boolean("S3_USE_SSL", true),
+
+		RequireEmailVerificationForLogin: r.boolean("REQUIRE_EMAIL_VERIFICATION_FOR_LOGIN", true),
+		RateLimitEnabled:                 r.boolean("RATELIMIT_ENABLED", true),
+		ExportRetentionDays:              r.intRange("EXPORT_RETENTION_DAYS", 7, 1, 3650),
+		ExportStaleAfter:                 r.duration("EXPORT_STALE_AFTER", 35*time.Minute),
+		PermissionCacheTTL:               r.duration("PERMISSION_CACHE_TTL", time.Hour),
+		DashboardBasicAuth:               r.str("DASHBOARD_BASIC_AUTH", ""),
+		TrustedProxies:                   r.list("TRUSTED_PROXIES", ""),
+		BrowserCookieSecure:              r.boolean("BROWSER_REFRESH_COOKIE_SECURE", false),
+
+		PasswordHashMemoryKiB: uint32(r.intRange("PASSWORD_HASH_MEMORY_KIB", 19*1024, 1024, 1<<21)),
+		PasswordHashTime:      uint32(r.intRange("PASSWORD_HASH_TIME", 2, 1, 20)),
+		PasswordHashThreads:   uint8(r.intRange("PASSWORD_HASH_THREADS", 1, 1, 16)),
+	}
+	c.PublicMediaBaseURL = strings.TrimRight(r.str("PUBLIC_MEDIA_BASE_URL", c.PublicBaseURL+"/media"), "/")
+	c.CORSAllowedOrigins = r.list("CORS_ALLOWED_ORIGINS", c.FrontendURL)
+
+	for _, k := range c.JWTSigningKeys {
+		if len(k) < 16 {
+			r.problem("JWT_SIGNING_KEYS: every key must be at least 16 characters")
+			break
+		}
+	}
+	if c.DashboardBasicAuth != "" && !strings.Contains(c.DashboardBasicAuth, ":") {
+		r.problem("DASHBOARD_BASIC_AUTH: must be user:password")
+	}
+	if c.PermissionCacheTTL <= 0 {
+		r.problem("PERMISSION_CACHE_TTL: must be positive")
+	}
+	if c.ExportStaleAfter <= 0 {
+		r.problem("EXPORT_STALE_AFTER: must be positive")
+	}
+	if c.MailBackend == "smtp" && c.SMTPHost == "" {
+		r.problem("SMTP_HOST: required when MAIL_BACKEND=smtp")
+	}
+	if c.StorageBackend == "s3" {
+		for name, v := range map[string]string{"S3_ENDPOINT": c.S3Endpoint, "S3_BUCKET": c.S3Bucket, "S3_ACCESS_KEY": c.S3AccessKey, "S3_SECRET_KEY": c.S3SecretKey} {
+			if v == "" {
+				r.problem(name + ": required when STORAGE_BACKEND=s3")
+			}
+		}
+	}
+	if c.IsProduction() {
+		c.productionChecks(&r)
+	}
+	if len(r.problems) > 0 {
+		return nil, r.problems
+	}
+	return c, nil
+}
+
+func (c *Config) productionChecks(r *reader) {
+	if c.SecretKey == DevSecretKey || len(c.SecretKey) < minSecretSize {
+		r.problem(fmt.Sprintf("SECRET_KEY: production needs a random secret of at least %d characters, not the development default", minSecretSize))
+	}
+	for _, k := range c.JWTSigningKeys {
+		if k == DevJWTKey || len(k) < minSecretSize {
+			r.problem(fmt.Sprintf("JWT_SIGNING_KEYS: production needs random keys of at least %d characters, not the development default", minSecretSize))
+			break
+		}
+		if k == c.SecretKey {
+			r.problem("JWT_SIGNING_KEYS: must differ from SECRET_KEY")
+			break
+		}
+	}
+	if c.MailBackend != "smtp" {
+		r.problem("MAIL_BACKEND: production must send real mail (smtp), not console")
+	}
+	if c.MailFrom == "webmaster@localhost" {
+		r.problem("MAIL_FROM: set a real sender address for production")
+	}
+	if c.StorageBackend == "local" && !strings.HasPrefix(c.StorageDir, "/") {
+		r.problem("STORAGE_DIR: production local storage needs an absolute path (or use STORAGE_BACKEND=s3)")
+	}
+	if strings.HasPrefix(c.PublicBaseURL, "http://localhost") || strings.HasPrefix(c.FrontendURL, "http://localhost") {
+		r.problem("PUBLIC_BASE_URL/FRONTEND_URL: production needs the real public addresses, not localhost")
+	}
+	c.BrowserCookieSecure = true
+}
+
+type reader struct {
+	lookup   func(string) (string, bool)
+	problems Problems
+}
+
+func (r *reader) problem(msg string) { r.problems = append(r.problems, msg) }
+
+func (r *reader) str(name, def string) string {
+	if v, ok := r.lookup(name); ok && strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.problem(fmt.Sprintf("%s: must be one of %s", name, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (r *reader) intRange(name string, def, lo, hi int) int {
+	s := r.str(name, "")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		r.problem(fmt.Sprintf("%s: must be an integer between %d and %d", name, lo, hi))
+		return def
+	}
+	return n
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	s := r.str(name, "")
+	if s == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		r.problem(fmt.Sprintf("%s: must be true or false", name))
+		return def
+	}
+	return b
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	s := r.str(name, "")
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		r.problem(fmt.Sprintf("%s: must be a duration such as 30s, 5m or 1h", name))
+		return def
+	}
+	return d
+}
+
+func (r *reader) list(name, def string) []string {
+	var out []string
+	for _, p := range strings.Split(r.str(name, def), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (r *reader) url(name, def string, schemes ...string) string {
+	v := r.str(name, def)
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		r.problem(fmt.Sprintf("%s: not a valid URL", name))
+		return def
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return v
+		}
+	}
+	r.problem(fmt.Sprintf("%s: scheme must be one of %s", name, strings.Join(schemes, ", ")))
+	return def
+}
+
+// ErrUsage marks command-line misuse (exit code 2).
+var ErrUsage = errors.New("usage")

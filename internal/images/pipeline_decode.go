@@ -1,0 +1,151 @@
+package images
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+
+	xwebp "golang.org/x/image/webp"
+)
+
+// load turns an upload into upright, non-premultiplied pixels: sniff, header limits,
+// decode, EXIF orientation. Shared by library images and avatars.
+func load(data []byte, lim Limits) (*image.NRGBA, Format, error) {
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, "", fmt.Errorf("images: %d bytes: %w", len(data), ErrTooLarge)
+	}
+	format, err := Sniff(data)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg, err := decodeConfig(format, data)
+	if err != nil {
+		return nil, "", fmt.Errorf("images: %s header: %w (%w)", format, ErrInvalidImage, err)
+	}
+	if err := lim.checkDimensions(cfg.Width, cfg.Height); err != nil {
+		return nil, "", err
+	}
+	src, err := decode(format, data)
+	if err != nil {
+		return nil, "", fmt.Errorf("images: decode %s: %w (%w)", format, ErrInvalidImage, err)
+	}
+	canvas := image.Rect(0, 0, cfg.Width, cfg.Height)
+	if !src.Bounds().In(canvas) || src.Bounds().Empty() {
+		return nil, "", fmt.Errorf("images: decoded %v outside header size %v: %w", src.Bounds(), canvas, ErrInvalidImage)
+	}
+	img := toNRGBA(src, canvas)
+	if format == FormatJPEG {
+		img = orient(img, jpegOrientation(data))
+	}
+	return img, format, nil
+}
+
+// decodeConfig reads only the header. It calls the sniffed format's own decoder rather
+// than image.DecodeConfig: gen2brain/webp registers a second "webp" decoder (WASM) in its
+// init, and the format we sniffed must be the one we parse.
+func decodeConfig(f Format, data []byte) (image.Config, error) {
+	r := bytes.NewReader(data)
+	switch f {
+	case FormatJPEG:
+		return jpeg.DecodeConfig(r)
+	case FormatPNG:
+		return png.DecodeConfig(r)
+	case FormatGIF:
+		return gif.DecodeConfig(r)
+	case FormatWebP:
+		return xwebp.DecodeConfig(r)
+	}
+	return image.Config{}, fmt.Errorf("images: no decoder for %q", f)
+}
+
+// decode decodes the pixels. For an animated GIF, gif.Decode stops after the first frame:
+// like the original (Pillow), we keep only that frame. Animated WebP is not decodable by
+// x/image/webp and is rejected as invalid.
+func decode(f Format, data []byte) (img image.Image, err error) {
+	// A decoder bug on hostile input must become a 400, never take the process down.
+	defer func() {
+		if p := recover(); p != nil {
+			img, err = nil, fmt.Errorf("decoder panic: %v", p)
+		}
+	}()
+	r := bytes.NewReader(data)
+	switch f {
+	case FormatJPEG:
+		return jpeg.Decode(r)
+	case FormatPNG:
+		return png.Decode(r)
+	case FormatGIF:
+		return gif.Decode(r)
+	case FormatWebP:
+		return xwebp.Decode(r)
+	}
+	return nil, fmt.Errorf("no decoder for %q", f)
+}
+
+// toNRGBA draws src onto a transparent canvas (a GIF frame may cover only part of it)
+// and returns compact non-premultiplied pixels with origin (0,0) and stride 4×width.
+func toNRGBA(src image.Image, canvas image.Rectangle) *image.NRGBA {
+	b := src.Bounds()
+	if s, ok := src.(*image.NRGBA); ok && b == canvas && s.Stride == 4*b.Dx() {
+		return s
+	}
+	dst := image.NewNRGBA(canvas)
+	// Opaque sources draw through image/draw's fast RGBA paths: for alpha 255,
+	// premultiplied and non-premultiplied bytes are the same.
+	view := &image.RGBA{Pix: dst.Pix, Stride: dst.Stride, Rect: dst.Rect}
+	switch s := src.(type) {
+	case *image.YCbCr, *image.Gray, *image.CMYK:
+		draw.Draw(view, b, s, b.Min, draw.Src)
+	case *image.NYCbCrA:
+		draw.Draw(view, b, &s.YCbCr, b.Min, draw.Src)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			alpha := s.A[s.AOffset(b.Min.X, y):][:b.Dx()]
+			row := dst.Pix[dst.PixOffset(b.Min.X, y):][:4*b.Dx()]
+			for x, a := range alpha {
+				row[4*x+3] = a
+			}
+		}
+	case *image.Paletted:
+		drawPaletted(dst, s)
+	default:
+		draw.Draw(view, b, s, b.Min, draw.Src)
+		unpremultiply(dst.Pix)
+	}
+	return dst
+}
+
+// drawPaletted expands palette indices (GIF, palette PNG) through a lookup table.
+func drawPaletted(dst *image.NRGBA, src *image.Paletted) {
+	var lut [256][4]byte
+	for i, c := range src.Palette {
+		n := color.NRGBAModel.Convert(c).(color.NRGBA)
+		lut[i] = [4]byte{n.R, n.G, n.B, n.A}
+	}
+	b := src.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		idx := src.Pix[src.PixOffset(b.Min.X, y):][:b.Dx()]
+		row := dst.Pix[dst.PixOffset(b.Min.X, y):][:4*b.Dx()]
+		for x, i := range idx {
+			*(*[4]byte)(row[4*x:]) = lut[i]
+		}
+	}
+}
+
+// unpremultiply converts premultiplied RGBA bytes to non-premultiplied in place.
+func unpremultiply(pix []byte) {
+	for i := 0; i+3 < len(pix); i += 4 {
+		a := uint32(pix[i+3])
+		if a == 0xff || a == 0 {
+			continue
+		}
+		for c := i; c < i+3; c++ {
+			// Resampling filters may overshoot; clamp rather than wrap.
+			pix[c] = uint8(min((uint32(pix[c])*0xff+a/2)/a, 0xff))
+		}
+	}
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Makes sure PostgreSQL and Redis answer on 127.0.0.1 (the defaults of
+# DATABASE_URL and REDIS_URL): use running ones, else start installed ones,
+# else install them with apt-get when root, else say exactly what to install.
+set -euo pipefail
+
+PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres
+DBNAME="${APISTARTER_DB:-apistarter}"
+
+say() { printf 'services: %s\n' "$*" >&2; }
+
+pg_up() { pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null; }
+redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
+
+wait_for() { # name check-fn
+  for _ in $(seq 1 60); do "$2" && return 0; sleep 0.5; done
+  say "$1 did not come up"; return 1
+}
+
+install_pkgs() {
+  if [ "$(id -u)" != 0 ]; then
+    say "missing: $*. Install them, e.g.: sudo apt-get install -y $*"; exit 1
+  fi
+  say "installing $* with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_postgres() {
+  if pg_up; then return 0; fi
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    install_pkgs postgresql postgresql-client
+  fi
+  local ver
+  ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
+  if [ -z "$ver" ]; then say "no PostgreSQL cluster found in /etc/postgresql"; exit 1; fi
+  local hba="/etc/postgresql/$ver/main/pg_hba.conf"
+  if [ -w "$hba" ] && ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    say "setting pg_hba.conf to trust local connections (development only)"
+    sed -i 's/^\(local\|host\)\(.*\)\(md5\|peer\|scram-sha-256\)$/\1\2trust/' "$hba"
+    printf 'host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n' >>"$hba"
+  fi
+  say "starting PostgreSQL $ver"
+  pg_ctlcluster --skip-systemctl-redirect "$ver" main start 2>/dev/null || pg_ctlcluster "$ver" main start
+  wait_for PostgreSQL pg_up
+}
+
+ensure_redis() {
+  if redis_up; then return 0; fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    install_pkgs redis-server
+  fi
+  say "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >/dev/null
+  wait_for Redis redis_up
+}
+
+ensure_database() {
+  if ! psql -h "$PGHOST" -U "$PGUSER" -tAc "SELECT 1 FROM pg_database WHERE datname='$DBNAME'" postgres | grep -q 1; then
+    say "creating database $DBNAME"
+    psql -h "$PGHOST" -U "$PGUSER" -qc "CREATE DATABASE \"$DBNAME\"" postgres
+  fi
+}
+
+command -v pg_isready >/dev/null 2>&1 || install_pkgs postgresql-client
+command -v redis-cli >/dev/null 2>&1 || install_pkgs redis-tools
+ensure_postgres
+ensure_redis
+ensure_database
+say "PostgreSQL and Redis are ready"
