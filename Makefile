@@ -5,7 +5,7 @@ BIN := bin/apistarter
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X apistarter/internal/app.Version=$(VERSION)
 
-.PHONY: run test build lint generate check-generate services bench faults clean
+.PHONY: run test build lint generate check-generate services bench faults clean openapi
 
 run: services build ## start PostgreSQL/Redis if needed, then API + worker + scheduler
 	./$(BIN) dev
@@ -34,6 +34,9 @@ check-generate:
 	if ! diff -r $$tmp/before internal/db/sqlc >/dev/null; then \
 		echo "sqlc output is stale: run 'make generate' and commit"; diff -r $$tmp/before internal/db/sqlc | head -20; rm -rf $$tmp; exit 1; fi; \
 	rm -rf $$tmp
+
+openapi: services ## regenerate the committed contract docs/openapi.json
+	UPDATE_OPENAPI=1 $(GO) test -count=1 -run TestOpenAPIContractCommitted ./internal/app/
 
 bench: services build
 	$(GO) run ./bench $(BENCH_ARGS)

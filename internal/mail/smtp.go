@@ -25,7 +25,7 @@ const (
 // Defaults applied by NewSMTP.
 const (
 	DefaultSMTPTimeout = 10 * time.Second
-	DefaultMaxIdle     = 4
+	DefaultMaxIdle     = 8
 	// idleTimeout stays well below common server idle limits (Postfix: 300 s),
 	// so a pooled connection is rarely found closed by the server.
 	idleTimeout = 30 * time.Second

@@ -112,6 +112,8 @@ func (l *localStore) name(key string) (string, error) {
 	return name, nil
 }
 
+// Put does not record contentType: the handlers derive Content-Type from the
+// key's extension, or from the signed link.
 func (l *localStore) Put(ctx context.Context, key string, r io.Reader, size int64, _ string) error {
 	name, err := l.name(key)
 	if err != nil {

@@ -70,8 +70,7 @@ func newS3Buckets(cfg Config) (*Buckets, error) {
 	}
 	pub.mediaBase = strings.TrimRight(cfg.MediaBaseURL, "/")
 	if pub.mediaBase == "" {
-		pub.mediaBase = scheme + "://" + endpoint + "/" + pub.bucket + "/" + strings.TrimSuffix(pub.prefix, "/")
-		pub.mediaBase = strings.TrimRight(pub.mediaBase, "/")
+		pub.mediaBase = strings.TrimSuffix(scheme+"://"+endpoint+"/"+pub.bucket+"/"+pub.prefix, "/")
 	}
 	return &Buckets{
 		Private:   priv,

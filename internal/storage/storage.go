@@ -23,8 +23,12 @@ var (
 	ErrInvalidKey = errors.New("storage: invalid key")
 )
 
-// MaxKeyLen is the longest key accepted, in bytes.
-const MaxKeyLen = 512
+// MaxKeyLen is the longest key accepted, in bytes; maxSegmentLen is the
+// longest segment (a file name on most file systems).
+const (
+	MaxKeyLen     = 512
+	maxSegmentLen = 255
+)
 
 // MaxSignedURLTTL caps signed link lifetimes (the S3 presign maximum); longer
 // requests are shortened to it.
@@ -70,7 +74,8 @@ type SignOptions struct {
 }
 
 // ValidateKey reports whether key is a safe object key: 1..MaxKeyLen bytes of
-// [A-Za-z0-9._/-], relative, "/"-separated non-empty segments, none "." or "..".
+// [A-Za-z0-9._/-], relative, "/"-separated non-empty segments of at most 255
+// bytes, none "." or "..".
 // The character set alone excludes backslashes, NUL, control characters and
 // anything needing URL escaping.
 func ValidateKey(key string) error {
@@ -91,6 +96,9 @@ func ValidateKey(key string) error {
 			return fmt.Errorf("%w: empty segment or leading/trailing slash", ErrInvalidKey)
 		case ".", "..":
 			return fmt.Errorf("%w: relative segment %q", ErrInvalidKey, seg)
+		}
+		if len(seg) > maxSegmentLen {
+			return fmt.Errorf("%w: segment longer than %d bytes", ErrInvalidKey, maxSegmentLen)
 		}
 	}
 	return nil
@@ -153,7 +161,8 @@ type Config struct {
 	// (PublicURL = MediaBaseURL + "/" + key). Empty: PublicBaseURL + "/media"
 	// for local, the bucket's endpoint URL for s3.
 	MediaBaseURL string
-	// SigningKey signs local links (at least 16 bytes; derive it from SECRET_KEY).
+	// SigningKey signs local links (at least 16 bytes). SECRET_KEY can be
+	// passed as is: a key for this purpose alone is derived from it.
 	SigningKey []byte
 
 	// S3 backend. S3Endpoint is host[:port]; an http:// or https:// prefix

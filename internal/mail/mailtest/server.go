@@ -83,11 +83,15 @@ type Server struct {
 
 	mu       sync.Mutex
 	srv      *smtp.Server
+	listener net.Listener
 	served   chan struct{} // closed when Serve returns
 	msgs     []Received
 	changed  chan struct{} // closed and replaced on every new message
 	failCode int
 	failLeft int
+	sessions int
+	hold     chan struct{} // while non-nil, DATA waits for it to close
+	held     int
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until the test ends.
@@ -145,6 +149,14 @@ func (s *Server) Messages() []Received {
 	return append([]Received(nil), s.msgs...)
 }
 
+// Sessions is the number of client connections open now (counted from
+// EHLO), to check that clients close or pool their connections.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions
+}
+
 // Reset forgets the received messages.
 func (s *Server) Reset() {
 	s.mu.Lock()
@@ -188,13 +200,17 @@ func (s *Server) FailNext(code, n int) {
 // It is idempotent; Restart brings the server back on the same port.
 func (s *Server) Close() {
 	s.mu.Lock()
-	srv, served := s.srv, s.served
-	s.srv = nil
+	srv, l, served := s.srv, s.listener, s.served
+	s.srv, s.listener = nil, nil
 	s.mu.Unlock()
 	if srv == nil {
 		return
 	}
+	s.release() // a crash does not wait for anyone
 	_ = srv.Close()
+	// go-smtp registers the listener inside Serve; closing it ourselves
+	// covers a Close that comes before Serve got that far.
+	_ = l.Close()
 	<-served
 }
 
@@ -223,6 +239,9 @@ func (s *Server) Restart(t testing.TB) {
 
 func (s *Server) serve(l net.Listener) {
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.sessions++
+		s.mu.Unlock()
 		return &session{srv: s}, nil
 	}))
 	srv.Domain = "localhost"
@@ -239,12 +258,55 @@ func (s *Server) serve(l net.Listener) {
 	}
 	served := make(chan struct{})
 	s.mu.Lock()
-	s.srv, s.served = srv, served
+	s.srv, s.listener, s.served = srv, l, served
 	s.mu.Unlock()
 	go func() {
 		defer close(served)
 		_ = srv.Serve(l)
 	}()
+}
+
+// Hold makes every DATA wait, body read but not yet answered, until release
+// is called (or the server is closed): a server that hangs mid-send.
+func (s *Server) Hold() (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold == nil {
+		s.hold = make(chan struct{})
+	}
+	return s.release
+}
+
+// Held is the number of DATA commands waiting in Hold now.
+func (s *Server) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+func (s *Server) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold != nil {
+		close(s.hold)
+		s.hold = nil
+	}
+}
+
+// wait blocks while the server is held.
+func (s *Server) wait() {
+	s.mu.Lock()
+	hold := s.hold
+	if hold == nil {
+		s.mu.Unlock()
+		return
+	}
+	s.held++
+	s.mu.Unlock()
+	<-hold
+	s.mu.Lock()
+	s.held--
+	s.mu.Unlock()
 }
 
 // takeFailure consumes one injected failure, returning its code or 0.
@@ -312,6 +374,7 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	ss.srv.wait()
 	if code := ss.srv.takeFailure(); code != 0 {
 		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: "mailtest: injected failure"}
 	}
@@ -325,7 +388,12 @@ func (ss *session) Reset() {
 	ss.from, ss.to = "", nil
 }
 
-func (ss *session) Logout() error { return nil }
+func (ss *session) Logout() error {
+	ss.srv.mu.Lock()
+	defer ss.srv.mu.Unlock()
+	ss.srv.sessions--
+	return nil
+}
 
 // parse fills the header, subject and bodies of r from r.Raw.
 func parse(r *Received) error {

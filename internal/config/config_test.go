@@ -1,0 +1,87 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := FromLookup(lookup(nil))
+	if err != nil {
+		t.Fatalf("defaults must load: %v", err)
+	}
+	if c.HTTPAddr != ":8000" || c.MailBackend != "console" || c.StorageBackend != "local" ||
+		c.ExportRetentionDays != 7 || c.PermissionCacheTTL.String() != "1h0m0s" ||
+		c.PublicMediaBaseURL != "http://localhost:8000/media" || !c.RequireEmailVerificationForLogin {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if len(c.CORSAllowedOrigins) != 1 || c.CORSAllowedOrigins[0] != "http://localhost:3000" {
+		t.Fatalf("CORS defaults to FRONTEND_URL, got %v", c.CORSAllowedOrigins)
+	}
+}
+
+func TestEachBadVariableGivesOneLine(t *testing.T) {
+	cases := map[string]string{
+		"APP_ENV":               "staging",
+		"DATABASE_URL":          "mysql://x",
+		"REDIS_URL":             "not a url",
+		"SMTP_PORT":             "70000",
+		"SMTP_TLS":              "ssl",
+		"STORAGE_BACKEND":       "ftp",
+		"EXPORT_RETENTION_DAYS": "zero",
+		"PERMISSION_CACHE_TTL":  "an hour",
+		"RATELIMIT_ENABLED":     "maybe",
+		"DASHBOARD_BASIC_AUTH":  "nocolon",
+		"JWT_SIGNING_KEYS":      "short",
+	}
+	for name, val := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := FromLookup(lookup(map[string]string{name: val}))
+			probs, ok := err.(Problems)
+			if !ok || len(probs) != 1 {
+				t.Fatalf("want exactly one problem, got %v", err)
+			}
+			if !strings.HasPrefix(probs[0], name+":") {
+				t.Fatalf("problem should name %s: %q", name, probs[0])
+			}
+			if strings.Contains(probs[0], val) && len(val) > 4 {
+				t.Fatalf("problem must not echo the value: %q", probs[0])
+			}
+		})
+	}
+}
+
+func TestProductionRefusesDevelopmentSecrets(t *testing.T) {
+	_, err := FromLookup(lookup(map[string]string{"APP_ENV": "production"}))
+	probs, ok := err.(Problems)
+	if !ok {
+		t.Fatalf("production with defaults must fail, got %v", err)
+	}
+	joined := probs.Error()
+	for _, want := range []string{"SECRET_KEY", "JWT_SIGNING_KEYS", "MAIL_BACKEND", "MAIL_FROM", "PUBLIC_BASE_URL"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("missing problem for %s in:\n%s", want, joined)
+		}
+	}
+}
+
+func TestProductionAcceptsRealSettings(t *testing.T) {
+	c, err := FromLookup(lookup(map[string]string{
+		"APP_ENV":          "production",
+		"SECRET_KEY":       strings.Repeat("s", 40),
+		"JWT_SIGNING_KEYS": strings.Repeat("k", 40) + "," + strings.Repeat("o", 40),
+		"MAIL_BACKEND":     "smtp", "SMTP_HOST": "smtp.example.com", "MAIL_FROM": "no-reply@example.com",
+		"STORAGE_BACKEND": "s3", "S3_ENDPOINT": "s3.example.com", "S3_BUCKET": "b", "S3_ACCESS_KEY": "a", "S3_SECRET_KEY": "s",
+		"PUBLIC_BASE_URL": "https://api.example.com", "FRONTEND_URL": "https://app.example.com",
+	}))
+	if err != nil {
+		t.Fatalf("valid production config refused: %v", err)
+	}
+	if !c.BrowserCookieSecure || len(c.JWTSigningKeys) != 2 {
+		t.Fatalf("production must force secure cookies and keep both keys: %+v", c)
+	}
+}
