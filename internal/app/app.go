@@ -37,6 +37,7 @@ type App struct {
 	Auth    *auth.Authenticator
 	Outbox  *jobs.Outbox
 	Metrics *httpapi.Metrics
+	services
 
 	closers []func()
 }
@@ -63,6 +64,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		return nil, err
 	}
 	a.Auth = auth.NewAuthenticator(a.Tokens, a.Queries)
+	a.Orgs = orgs.NewService(pool, rc, log, cfg.PermissionCacheTTL)
+	// Everything that registers task handlers or periodic jobs is built here,
+	// so worker, scheduler and `jobs run` see the same tables as the API.
+	for _, init := range []func() error{a.initStorage, a.initJobs, a.initExports, a.initCleanup} {
+		if err := init(); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	return a, nil
 }
 
@@ -131,6 +141,7 @@ func (a *App) registerRoutes(api huma.API, mux *http.ServeMux) error {
 		a.wireContacts,
 		a.wireTags,
 		a.wireImages,
+		a.wireAvatars,
 		a.wireExports,
 		a.wireJobs,
 		a.wireStorage,

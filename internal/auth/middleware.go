@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -15,9 +16,10 @@ import (
 
 // Authenticator checks Bearer tokens for operations that declare security.
 type Authenticator struct {
-	tokens  *Tokens
-	queries *sqlc.Queries
-	now     func() time.Time
+	tokens     *Tokens
+	queries    *sqlc.Queries
+	now        func() time.Time
+	scopeCache ScopeCache // optional; see scope_cache.go
 }
 
 // NewAuthenticator builds the middleware's state.
@@ -47,7 +49,15 @@ func (a *Authenticator) Middleware(api huma.API) func(huma.Context, func(huma.Co
 		}
 		p, access, err := a.Authenticate(ctx.Context(), strings.TrimSpace(raw), orgSlug, strings.Contains(op.Path, "{org_slug}"))
 		if err != nil {
-			_ = huma.WriteErr(api, ctx, 401, "", err)
+			// Non-domain errors (database down, bad query) must not look like
+			// a credential problem or leak internals: the error model turns
+			// them into 503/500 with a request id.
+			status := 500
+			var ae *apperr.Error
+			if errors.As(err, &ae) {
+				status = ae.GetStatus()
+			}
+			_ = huma.WriteErr(api, ctx, status, "", err)
 			return
 		}
 		c := WithPrincipal(ctx.Context(), p)
@@ -74,8 +84,14 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw, orgSlug string, i
 	}
 	var st sessionState
 	var access *OrgAccess
+	var observe func()
 	if inOrg {
-		row, err := a.queries.AuthenticateSessionInOrg(ctx, sqlc.AuthenticateSessionInOrgParams{SessionID: sid, UserID: claims.UserID, OrgSlug: orgSlug})
+		var cached CachedRole
+		if a.scopeCache != nil {
+			cached, _ = a.scopeCache.Lookup(ctx, claims.UserID, orgSlug)
+		}
+		row, err := a.queries.AuthenticateSessionInOrg(ctx, sqlc.AuthenticateSessionInOrgParams{SessionID: sid, UserID: claims.UserID, OrgSlug: orgSlug,
+			CachedOrgID: cached.OrgID, CachedPermVersion: cached.PermVersion})
 		if err != nil {
 			if db.IsNoRows(err) {
 				return nil, nil, sessionInvalid()
@@ -91,7 +107,14 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw, orgSlug string, i
 			access.OrgID = *row.OrgID
 			access.Name = deref(row.OrgName)
 			access.Type = deref(row.OrgType)
-			access.Role = deref(row.MemberRole)
+			access.Role = row.MemberRole
+			if row.RoleCached {
+				access.Role = cached.Role
+			}
+			if a.scopeCache != nil {
+				fresh := CachedRole{OrgID: *row.OrgID, PermVersion: *row.OrgPermVersion, Role: access.Role}
+				observe = func() { a.scopeCache.Observe(ctx, st.ID, orgSlug, row.RoleCached, fresh) }
+			}
 		}
 	} else {
 		row, err := a.queries.AuthenticateSession(ctx, sqlc.AuthenticateSessionParams{SessionID: sid, UserID: claims.UserID})
@@ -105,6 +128,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw, orgSlug string, i
 	}
 	if err := st.check(claims, a.now()); err != nil {
 		return nil, nil, err
+	}
+	if observe != nil {
+		observe()
 	}
 	return &Principal{
 		UserID: st.ID, Email: st.Email, Username: st.Username, Slug: st.Slug,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,6 +13,8 @@ import (
 	"apistarter/internal/apperr"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/puddle/v2"
 )
 
 // ValidationItem is one entry of a 400 validation error. Input values are
@@ -67,6 +70,11 @@ func newError(ctx context.Context, status int, msg string, errs ...error) huma.S
 			}
 		}
 		if status == http.StatusInternalServerError {
+			for _, err := range errs {
+				if err != nil && isUnavailable(err) {
+					return &ErrorBody{status: http.StatusServiceUnavailable, Detail: "Service temporarily unavailable.", RequestID: rid}
+				}
+			}
 			return &ErrorBody{status: status, Detail: "Internal server error.", RequestID: rid}
 		}
 		return &ErrorBody{status: status, Detail: http.StatusText(status), RequestID: rid}
@@ -103,9 +111,6 @@ func newError(ctx context.Context, status int, msg string, errs ...error) huma.S
 		body.Detail = strings.Join(parts, "; ")
 	} else if body.Detail == "" {
 		body.Detail = http.StatusText(status)
-	}
-	if status == http.StatusBadRequest && len(body.Errors) > 0 {
-		body.Detail = strings.ToUpper(body.Detail[:1]) + body.Detail[1:]
 	}
 	return body
 }
@@ -145,3 +150,17 @@ func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
 }
 
 type loggerKey struct{}
+
+// isUnavailable reports errors meaning a dependency is down rather than a bug:
+// they are answered 503 so clients retry.
+func isUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, puddle.ErrClosedPool) || pgconn.SafeToRetry(err)
+}

@@ -24,7 +24,7 @@ func VariantNames() []string {
 	return []string{VariantOriginal, VariantThumb, VariantSm, VariantMd, VariantLg}
 }
 
-// spec is one WebP output: fitted inside Box×Box, never upscaled.
+// spec is one WebP output: fitted inside a box×box square, never upscaled.
 type spec struct {
 	name    string
 	box     int
@@ -66,14 +66,13 @@ func Process(data []byte, lim Limits) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, h := fitSize(img.Rect.Dx(), img.Rect.Dy(), lim.MaxDimension, lim.MaxDimension)
-	img = resize(img, w, h)
 	outs := append([]spec{{VariantOriginal, lim.MaxDimension, originalQuality}}, variantChain()...)
 	variants, err := render(img, outs)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Format: format, Width: w, Height: h, Variants: variants}, nil
+	orig := variants[VariantOriginal]
+	return &Result{Format: format, Width: orig.Width, Height: orig.Height, Variants: variants}, nil
 }
 
 // render fits img into each spec in turn, each from the previous output, and encodes
@@ -86,10 +85,11 @@ func render(img *image.NRGBA, specs []spec) (map[string]Variant, error) {
 		out = make(map[string]Variant, len(specs))
 	)
 	g.SetLimit(runtime.GOMAXPROCS(0))
+	fullW, fullH := img.Rect.Dx(), img.Rect.Dy()
 	src := img
 	for _, s := range specs {
 		// Sizes come from the full image so rounding never compounds along the chain.
-		w, h := fitSize(img.Rect.Dx(), img.Rect.Dy(), s.box, s.box)
+		w, h := fitSize(fullW, fullH, s.box, s.box)
 		src = resize(src, w, h)
 		frame := src
 		g.Go(func() error {

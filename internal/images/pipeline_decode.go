@@ -9,6 +9,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 
 	xwebp "golang.org/x/image/webp"
 )
@@ -82,9 +83,25 @@ func decode(f Format, data []byte) (img image.Image, err error) {
 	case FormatGIF:
 		return gif.Decode(r)
 	case FormatWebP:
-		return xwebp.Decode(r)
+		return decodeWebP(r)
 	}
 	return nil, fmt.Errorf("no decoder for %q", f)
+}
+
+// decodeWebP decodes with x/image/webp (pure Go, no WASM on untrusted input) and fixes
+// the colour range of its lossy output.
+func decodeWebP(r io.Reader) (image.Image, error) {
+	img, err := xwebp.Decode(r)
+	if err != nil {
+		return nil, err
+	}
+	switch m := img.(type) {
+	case *image.YCbCr:
+		return webpYUVToNRGBA(m, nil, 0), nil
+	case *image.NYCbCrA:
+		return webpYUVToNRGBA(&m.YCbCr, m.A, m.AStride), nil
+	}
+	return img, nil // lossless: already NRGBA
 }
 
 // toNRGBA draws src onto a transparent canvas (a GIF frame may cover only part of it)
@@ -101,15 +118,6 @@ func toNRGBA(src image.Image, canvas image.Rectangle) *image.NRGBA {
 	switch s := src.(type) {
 	case *image.YCbCr, *image.Gray, *image.CMYK:
 		draw.Draw(view, b, s, b.Min, draw.Src)
-	case *image.NYCbCrA:
-		draw.Draw(view, b, &s.YCbCr, b.Min, draw.Src)
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			alpha := s.A[s.AOffset(b.Min.X, y):][:b.Dx()]
-			row := dst.Pix[dst.PixOffset(b.Min.X, y):][:4*b.Dx()]
-			for x, a := range alpha {
-				row[4*x+3] = a
-			}
-		}
 	case *image.Paletted:
 		drawPaletted(dst, s)
 	default:

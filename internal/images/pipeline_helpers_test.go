@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/gen2brain/webp"
-	xwebp "golang.org/x/image/webp"
 )
 
 // photo is a smooth, textured opaque image, closer to a photograph than flat colour or
@@ -117,11 +116,16 @@ func paletted(src *image.NRGBA) *image.Paletted {
 	return m
 }
 
+type byteOrder interface {
+	binary.ByteOrder
+	binary.AppendByteOrder
+}
+
 // withEXIF inserts an APP1 Exif segment holding only an Orientation tag after SOI.
-func withEXIF(t testing.TB, jpg []byte, orientation uint16, bo binary.ByteOrder) []byte {
+func withEXIF(t testing.TB, jpg []byte, orientation uint16, bo byteOrder) []byte {
 	t.Helper()
 	tiff := []byte("MM\x00*")
-	if bo == binary.LittleEndian {
+	if bo.String() == binary.LittleEndian.String() {
 		tiff = []byte("II*\x00")
 	}
 	tiff = bo.AppendUint32(tiff, 8)      // IFD0 offset
@@ -168,7 +172,7 @@ func decodeOutput(t testing.TB, data []byte, w, h int) image.Image {
 	if f, err := Sniff(data); err != nil || f != FormatWebP {
 		t.Fatalf("output is not WebP: %v %v", f, err)
 	}
-	img, err := xwebp.Decode(bytes.NewReader(data))
+	img, err := decodeWebP(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("decode output: %v", err)
 	}

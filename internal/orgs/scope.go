@@ -1,6 +1,3 @@
-// Package orgs owns organizations, memberships and roles: the tenant scope
-// of every /orgs/{org_slug}/ route and the one service through which every
-// membership write passes.
 package orgs
 
 import (
@@ -47,7 +44,7 @@ func (s Scope) IsOwner() bool { return s.Role == RoleOwner || s.Role == RolePlat
 // RequireAdmin returns the contract's 403 unless the scope can administer.
 func (s Scope) RequireAdmin() error {
 	if !s.CanAdmin() {
-		return apperr.Forbidden("Only org admins/owners can perform this action.")
+		return apperr.Forbidden(msgAdminsOnly)
 	}
 	return nil
 }

@@ -1,3 +1,63 @@
 -- name: InsertOutbox :exec
-INSERT INTO outbox (id, task_type, queue, payload, max_retry)
-VALUES ($1, $2, $3, $4, $5);
+INSERT INTO outbox (id, task_type, queue, payload, max_retry, request_id)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: NotifyOutbox :exec
+-- Wakes the relay; PostgreSQL delivers it at commit, never on rollback.
+SELECT pg_notify('outbox', '');
+
+-- name: ClaimOutbox :many
+-- Claims rows to relay and marks them relayed in one statement: unfinished,
+-- and never relayed or relayed so long ago that the task may have vanished
+-- from Redis. SKIP LOCKED lets several relays share the table; nothing stays
+-- locked while the relay talks to Redis.
+UPDATE outbox o SET relayed_at = now(), relay_count = o.relay_count + 1
+WHERE o.id IN (
+    SELECT c.id FROM outbox c
+    WHERE c.completed_at IS NULL AND c.failed_at IS NULL
+      AND (c.relayed_at IS NULL OR c.relayed_at < now() - make_interval(secs => sqlc.arg(timeout_seconds)::float8))
+    ORDER BY c.relayed_at NULLS FIRST, c.created_at
+    LIMIT sqlc.arg(batch_size)
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.relay_count;
+
+-- name: UnclaimOutbox :exec
+-- Rows the relay could not hand to Redis: due again at the next poll.
+UPDATE outbox SET relayed_at = NULL WHERE id = ANY(sqlc.arg(ids)::uuid[]) AND completed_at IS NULL;
+
+-- name: OutboxStatus :one
+SELECT completed_at, failed_at FROM outbox WHERE id = $1;
+
+-- name: CompleteOutbox :exec
+-- The payload is cleared: email payloads hold single-use tokens.
+UPDATE outbox SET completed_at = now(), payload = '{}', last_error = ''
+WHERE id = $1 AND completed_at IS NULL;
+
+-- name: FailOutbox :exec
+UPDATE outbox SET failed_at = now(), payload = '{}', last_error = sqlc.arg(last_error)
+WHERE id = sqlc.arg(id) AND completed_at IS NULL AND failed_at IS NULL;
+
+-- name: NoteOutboxError :exec
+UPDATE outbox SET last_error = sqlc.arg(last_error)
+WHERE id = sqlc.arg(id) AND completed_at IS NULL;
+
+-- name: PruneOutbox :execrows
+-- One batch of completed rows older than the cutoff; callers loop.
+DELETE FROM outbox WHERE id IN (
+    SELECT p.id FROM outbox p WHERE p.completed_at < sqlc.arg(cutoff)::timestamptz LIMIT sqlc.arg(batch_size)
+);
+
+-- name: OutboxBacklog :one
+SELECT
+    (SELECT count(*) FROM outbox o1 WHERE o1.completed_at IS NULL AND o1.failed_at IS NULL AND o1.relayed_at IS NULL) AS unrelayed,
+    (SELECT count(*) FROM outbox o2 WHERE o2.completed_at IS NULL AND o2.failed_at IS NULL) AS unfinished,
+    (SELECT count(*) FROM outbox o3 WHERE o3.failed_at IS NOT NULL) AS failed;
+
+-- name: TryAdvisoryLock :one
+-- Periodic jobs: one run of a job at a time across all workers. Session-level,
+-- so it must run on a connection held for the whole run.
+SELECT pg_try_advisory_lock(sqlc.arg(key)::bigint) AS locked;
+
+-- name: AdvisoryUnlock :one
+SELECT pg_advisory_unlock(sqlc.arg(key)::bigint) AS unlocked;

@@ -64,18 +64,22 @@ const authenticateSessionInOrg = `-- name: AuthenticateSessionInOrg :one
 SELECT u.id, u.email, u.username, u.slug, u.is_active, u.is_staff, u.is_superuser, u.auth_version,
        s.auth_version AS session_auth_version, s.revoked_at AS session_revoked_at,
        s.expires_at AS session_expires_at,
-       o.id AS org_id, o.name AS org_name, o.type AS org_type, m.role AS member_role
+       o.id AS org_id, o.name AS org_name, o.type AS org_type, o.perm_version AS org_perm_version,
+       COALESCE(o.id = $1::bigint AND o.perm_version = $2::bigint, false)::bool AS role_cached,
+       COALESCE(CASE WHEN o.id = $1::bigint AND o.perm_version = $2::bigint THEN NULL
+             ELSE (SELECT m.role FROM memberships m WHERE m.organization_id = o.id AND m.user_id = u.id) END, '')::text AS member_role
 FROM users u
-JOIN auth_sessions s ON s.id = $1 AND s.user_id = u.id
-LEFT JOIN organizations o ON o.slug = $2
-LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id
-WHERE u.id = $3
+JOIN auth_sessions s ON s.id = $3 AND s.user_id = u.id
+LEFT JOIN organizations o ON o.slug = $4
+WHERE u.id = $5
 `
 
 type AuthenticateSessionInOrgParams struct {
-	SessionID uuid.UUID
-	OrgSlug   string
-	UserID    int64
+	CachedOrgID       int64
+	CachedPermVersion int64
+	SessionID         uuid.UUID
+	OrgSlug           string
+	UserID            int64
 }
 
 type AuthenticateSessionInOrgRow struct {
@@ -93,12 +97,22 @@ type AuthenticateSessionInOrgRow struct {
 	OrgID              *int64
 	OrgName            *string
 	OrgType            *string
-	MemberRole         *string
+	OrgPermVersion     *int64
+	RoleCached         bool
+	MemberRole         string
 }
 
 // Session and tenant scope in one round trip for /orgs/{org_slug}/ routes.
+// The membership probe is skipped when the permission cache's entry (org id
+// + perm_version, see internal/orgs/cache.go) is still current.
 func (q *Queries) AuthenticateSessionInOrg(ctx context.Context, arg AuthenticateSessionInOrgParams) (AuthenticateSessionInOrgRow, error) {
-	row := q.db.QueryRow(ctx, authenticateSessionInOrg, arg.SessionID, arg.OrgSlug, arg.UserID)
+	row := q.db.QueryRow(ctx, authenticateSessionInOrg,
+		arg.CachedOrgID,
+		arg.CachedPermVersion,
+		arg.SessionID,
+		arg.OrgSlug,
+		arg.UserID,
+	)
 	var i AuthenticateSessionInOrgRow
 	err := row.Scan(
 		&i.ID,
@@ -115,6 +129,8 @@ func (q *Queries) AuthenticateSessionInOrg(ctx context.Context, arg Authenticate
 		&i.OrgID,
 		&i.OrgName,
 		&i.OrgType,
+		&i.OrgPermVersion,
+		&i.RoleCached,
 		&i.MemberRole,
 	)
 	return i, err

@@ -22,6 +22,94 @@ type AuthSession struct {
 	RevokedAt   *time.Time
 }
 
+type Contact struct {
+	ID             int64
+	OrganizationID int64
+	CreatorID      *int64
+	DisplayName    string
+	Slug           string
+	FirstName      string
+	LastName       string
+	Email          string
+	Location       string
+	Phone          string
+	Notes          string
+	AvatarPath     *string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type ContactCount struct {
+	OrganizationID int64
+	N              int64
+}
+
+type ExportJob struct {
+	ID             uuid.UUID
+	OrganizationID int64
+	RequestedByID  *int64
+	Status         string
+	ObjectKey      string
+	ErrorMessage   string
+	CreatedAt      time.Time
+	QueuedAt       *time.Time
+	StartedAt      *time.Time
+	HeartbeatAt    *time.Time
+	CompletedAt    *time.Time
+	ExpiresAt      *time.Time
+	AttemptCount   int32
+}
+
+type IdempotencyRecord struct {
+	IdentityHash       string
+	RequestFingerprint string
+	UserID             int64
+	Method             string
+	Path               string
+	StatusCode         int16
+	ContentType        string
+	ResponseBody       []byte
+	CreatedAt          time.Time
+	CompletedAt        time.Time
+	ExpiresAt          time.Time
+}
+
+type Image struct {
+	ID             int64
+	OrganizationID int64
+	CreatorID      *int64
+	File           string
+	Description    string
+	AltText        string
+	Title          string
+	Visibility     string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type ImageRelation struct {
+	ID                int64
+	ImageID           int64
+	TargetType        string
+	ObjectID          int64
+	IsCover           bool
+	Order             int32
+	CustomDescription *string
+	CustomAltText     *string
+	CustomTitle       *string
+	CreatedAt         time.Time
+}
+
+type ImageShareLink struct {
+	ID          int64
+	ImageID     int64
+	TokenHash   string
+	CreatedByID *int64
+	CreatedAt   time.Time
+	ExpiresAt   *time.Time
+	RevokedAt   *time.Time
+}
+
 type Invitation struct {
 	ID             int64
 	OrganizationID int64
@@ -45,13 +133,14 @@ type Membership struct {
 }
 
 type Organization struct {
-	ID        int64
-	Name      string
-	Slug      string
-	Type      string
-	CreatorID *int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID          int64
+	Name        string
+	Slug        string
+	Type        string
+	CreatorID   *int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	PermVersion int64
 }
 
 type Outbox struct {
@@ -66,6 +155,7 @@ type Outbox struct {
 	CompletedAt *time.Time
 	FailedAt    *time.Time
 	LastError   string
+	RequestID   string
 }
 
 type PendingEmailChange struct {
@@ -92,6 +182,22 @@ type PendingRegistration struct {
 	TokenHash string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+}
+
+type Tag struct {
+	ID             int64
+	OrganizationID int64
+	Name           string
+	Slug           string
+	CreatedAt      time.Time
+}
+
+type TaggedItem struct {
+	ID         int64
+	TagID      int64
+	TargetType string
+	ObjectID   int64
+	CreatedAt  time.Time
 }
 
 type User struct {

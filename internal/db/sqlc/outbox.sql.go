@@ -7,21 +7,120 @@ package sqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
 
+const advisoryUnlock = `-- name: AdvisoryUnlock :one
+SELECT pg_advisory_unlock($1::bigint) AS unlocked
+`
+
+func (q *Queries) AdvisoryUnlock(ctx context.Context, key int64) (bool, error) {
+	row := q.db.QueryRow(ctx, advisoryUnlock, key)
+	var unlocked bool
+	err := row.Scan(&unlocked)
+	return unlocked, err
+}
+
+const claimOutbox = `-- name: ClaimOutbox :many
+UPDATE outbox o SET relayed_at = now(), relay_count = o.relay_count + 1
+WHERE o.id IN (
+    SELECT c.id FROM outbox c
+    WHERE c.completed_at IS NULL AND c.failed_at IS NULL
+      AND (c.relayed_at IS NULL OR c.relayed_at < now() - make_interval(secs => $1::float8))
+    ORDER BY c.relayed_at NULLS FIRST, c.created_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.relay_count
+`
+
+type ClaimOutboxParams struct {
+	TimeoutSeconds float64
+	BatchSize      int32
+}
+
+type ClaimOutboxRow struct {
+	ID         uuid.UUID
+	TaskType   string
+	Queue      string
+	Payload    []byte
+	MaxRetry   int32
+	RequestID  string
+	RelayCount int32
+}
+
+// Claims rows to relay and marks them relayed in one statement: unfinished,
+// and never relayed or relayed so long ago that the task may have vanished
+// from Redis. SKIP LOCKED lets several relays share the table; nothing stays
+// locked while the relay talks to Redis.
+func (q *Queries) ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]ClaimOutboxRow, error) {
+	rows, err := q.db.Query(ctx, claimOutbox, arg.TimeoutSeconds, arg.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ClaimOutboxRow{}
+	for rows.Next() {
+		var i ClaimOutboxRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskType,
+			&i.Queue,
+			&i.Payload,
+			&i.MaxRetry,
+			&i.RequestID,
+			&i.RelayCount,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const completeOutbox = `-- name: CompleteOutbox :exec
+UPDATE outbox SET completed_at = now(), payload = '{}', last_error = ''
+WHERE id = $1 AND completed_at IS NULL
+`
+
+// The payload is cleared: email payloads hold single-use tokens.
+func (q *Queries) CompleteOutbox(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, completeOutbox, id)
+	return err
+}
+
+const failOutbox = `-- name: FailOutbox :exec
+UPDATE outbox SET failed_at = now(), payload = '{}', last_error = $1
+WHERE id = $2 AND completed_at IS NULL AND failed_at IS NULL
+`
+
+type FailOutboxParams struct {
+	LastError string
+	ID        uuid.UUID
+}
+
+func (q *Queries) FailOutbox(ctx context.Context, arg FailOutboxParams) error {
+	_, err := q.db.Exec(ctx, failOutbox, arg.LastError, arg.ID)
+	return err
+}
+
 const insertOutbox = `-- name: InsertOutbox :exec
-INSERT INTO outbox (id, task_type, queue, payload, max_retry)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO outbox (id, task_type, queue, payload, max_retry, request_id)
+VALUES ($1, $2, $3, $4, $5, $6)
 `
 
 type InsertOutboxParams struct {
-	ID       uuid.UUID
-	TaskType string
-	Queue    string
-	Payload  []byte
-	MaxRetry int32
+	ID        uuid.UUID
+	TaskType  string
+	Queue     string
+	Payload   []byte
+	MaxRetry  int32
+	RequestID string
 }
 
 func (q *Queries) InsertOutbox(ctx context.Context, arg InsertOutboxParams) error {
@@ -31,6 +130,111 @@ func (q *Queries) InsertOutbox(ctx context.Context, arg InsertOutboxParams) erro
 		arg.Queue,
 		arg.Payload,
 		arg.MaxRetry,
+		arg.RequestID,
 	)
+	return err
+}
+
+const noteOutboxError = `-- name: NoteOutboxError :exec
+UPDATE outbox SET last_error = $1
+WHERE id = $2 AND completed_at IS NULL
+`
+
+type NoteOutboxErrorParams struct {
+	LastError string
+	ID        uuid.UUID
+}
+
+func (q *Queries) NoteOutboxError(ctx context.Context, arg NoteOutboxErrorParams) error {
+	_, err := q.db.Exec(ctx, noteOutboxError, arg.LastError, arg.ID)
+	return err
+}
+
+const notifyOutbox = `-- name: NotifyOutbox :exec
+SELECT pg_notify('outbox', '')
+`
+
+// Wakes the relay; PostgreSQL delivers it at commit, never on rollback.
+func (q *Queries) NotifyOutbox(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, notifyOutbox)
+	return err
+}
+
+const outboxBacklog = `-- name: OutboxBacklog :one
+SELECT
+    (SELECT count(*) FROM outbox o1 WHERE o1.completed_at IS NULL AND o1.failed_at IS NULL AND o1.relayed_at IS NULL) AS unrelayed,
+    (SELECT count(*) FROM outbox o2 WHERE o2.completed_at IS NULL AND o2.failed_at IS NULL) AS unfinished,
+    (SELECT count(*) FROM outbox o3 WHERE o3.failed_at IS NOT NULL) AS failed
+`
+
+type OutboxBacklogRow struct {
+	Unrelayed  int64
+	Unfinished int64
+	Failed     int64
+}
+
+func (q *Queries) OutboxBacklog(ctx context.Context) (OutboxBacklogRow, error) {
+	row := q.db.QueryRow(ctx, outboxBacklog)
+	var i OutboxBacklogRow
+	err := row.Scan(&i.Unrelayed, &i.Unfinished, &i.Failed)
+	return i, err
+}
+
+const outboxStatus = `-- name: OutboxStatus :one
+SELECT completed_at, failed_at FROM outbox WHERE id = $1
+`
+
+type OutboxStatusRow struct {
+	CompletedAt *time.Time
+	FailedAt    *time.Time
+}
+
+func (q *Queries) OutboxStatus(ctx context.Context, id uuid.UUID) (OutboxStatusRow, error) {
+	row := q.db.QueryRow(ctx, outboxStatus, id)
+	var i OutboxStatusRow
+	err := row.Scan(&i.CompletedAt, &i.FailedAt)
+	return i, err
+}
+
+const pruneOutbox = `-- name: PruneOutbox :execrows
+DELETE FROM outbox WHERE id IN (
+    SELECT p.id FROM outbox p WHERE p.completed_at < $1::timestamptz LIMIT $2
+)
+`
+
+type PruneOutboxParams struct {
+	Cutoff    time.Time
+	BatchSize int32
+}
+
+// One batch of completed rows older than the cutoff; callers loop.
+func (q *Queries) PruneOutbox(ctx context.Context, arg PruneOutboxParams) (int64, error) {
+	result, err := q.db.Exec(ctx, pruneOutbox, arg.Cutoff, arg.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const tryAdvisoryLock = `-- name: TryAdvisoryLock :one
+SELECT pg_try_advisory_lock($1::bigint) AS locked
+`
+
+// Periodic jobs: one run of a job at a time across all workers. Session-level,
+// so it must run on a connection held for the whole run.
+func (q *Queries) TryAdvisoryLock(ctx context.Context, key int64) (bool, error) {
+	row := q.db.QueryRow(ctx, tryAdvisoryLock, key)
+	var locked bool
+	err := row.Scan(&locked)
+	return locked, err
+}
+
+const unclaimOutbox = `-- name: UnclaimOutbox :exec
+UPDATE outbox SET relayed_at = NULL WHERE id = ANY($1::uuid[]) AND completed_at IS NULL
+`
+
+// Rows the relay could not hand to Redis: due again at the next poll.
+func (q *Queries) UnclaimOutbox(ctx context.Context, ids []uuid.UUID) error {
+	_, err := q.db.Exec(ctx, unclaimOutbox, ids)
 	return err
 }

@@ -1,0 +1,135 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"apistarter/internal/config"
+)
+
+// App is the environment of the apistarter processes of one run: every
+// process (serve, workers) gets the same variables, so links signed by the
+// API resolve and the worker mails the same base URL.
+type App struct {
+	Bin         string // path of the apistarter binary
+	Dir         string // working directory; storage lives in Dir/storage
+	LogDir      string // process logs
+	DatabaseURL string
+	RedisURL    string
+	SMTPPort    int
+	HTTPPort    int
+	// Extra overrides or adds variables (e.g. RATELIMIT_ENABLED=true).
+	Extra map[string]string
+}
+
+// Keys known to the harness, so it can mint tokens and hash passwords
+// exactly as the processes do.
+const (
+	JWTKey    = "bench-jwt-signing-key-0123456789abcdef"
+	SecretKey = "bench-secret-key-0123456789abcdef-xyz"
+)
+
+// BaseURL is the API's address, e.g. http://127.0.0.1:43210.
+func (a *App) BaseURL() string { return "http://127.0.0.1:" + strconv.Itoa(a.HTTPPort) }
+
+// Vars is the full environment of the processes.
+func (a *App) Vars() map[string]string {
+	v := map[string]string{
+		"APP_ENV":                              "development",
+		"LOG_LEVEL":                            "warn",
+		"HTTP_ADDR":                            "127.0.0.1:" + strconv.Itoa(a.HTTPPort),
+		"PUBLIC_BASE_URL":                      a.BaseURL(),
+		"FRONTEND_URL":                         "http://127.0.0.1:3000",
+		"DATABASE_URL":                         a.DatabaseURL,
+		"REDIS_URL":                            a.RedisURL,
+		"SECRET_KEY":                           SecretKey,
+		"JWT_SIGNING_KEYS":                     JWTKey,
+		"STORAGE_BACKEND":                      "local",
+		"STORAGE_DIR":                          filepath.Join(a.Dir, "storage"),
+		"MAIL_BACKEND":                         "smtp",
+		"MAIL_FROM":                            "bench@example.com",
+		"SMTP_HOST":                            "127.0.0.1",
+		"SMTP_PORT":                            strconv.Itoa(a.SMTPPort),
+		"SMTP_TLS":                             "none",
+		"RATELIMIT_ENABLED":                    "false",
+		"REQUIRE_EMAIL_VERIFICATION_FOR_LOGIN": "false",
+	}
+	maps.Copy(v, a.Extra)
+	return v
+}
+
+func (a *App) environ() []string {
+	v := a.Vars()
+	out := make([]string, 0, len(v))
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		out = append(out, k+"="+v[k])
+	}
+	return out
+}
+
+// Config is the configuration the processes load, for the harness's own
+// use (password hashing parameters, token keys).
+func (a *App) Config() (*config.Config, error) {
+	v := a.Vars()
+	return config.FromLookup(func(k string) (string, bool) { s, ok := v[k]; return s, ok })
+}
+
+// Migrate applies the migrations with `apistarter migrate up`.
+func (a *App) Migrate(ctx context.Context) error {
+	_, err := Run(ctx, a.environ(), a.Dir, a.Bin, "migrate", "up")
+	return err
+}
+
+// Command runs another apistarter command (e.g. createsuperuser).
+func (a *App) Command(ctx context.Context, args ...string) (string, error) {
+	return Run(ctx, a.environ(), a.Dir, a.Bin, args...)
+}
+
+// StartServe starts `apistarter serve` and waits for /health/ready/.
+func (a *App) StartServe(ctx context.Context, name string) (*Proc, error) {
+	p, err := StartProc(name, a.Bin, []string{"serve"}, a.environ(), a.Dir, a.LogDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := WaitHTTP(ctx, a.BaseURL()+"/health/ready/", p, 60*time.Second); err != nil {
+		_ = p.Kill()
+		return nil, err
+	}
+	return p, nil
+}
+
+// StartWorker starts `apistarter worker` (task worker and outbox relay).
+func (a *App) StartWorker(name string) (*Proc, error) { return a.StartCommand(name, "worker") }
+
+// StartCommand starts a long-running apistarter command without HTTP
+// (worker, scheduler).
+func (a *App) StartCommand(name, command string) (*Proc, error) {
+	p, err := StartProc(name, a.Bin, []string{command}, a.environ(), a.Dir, a.LogDir)
+	if err != nil {
+		return nil, err
+	}
+	// A process that cannot start (bad configuration, Redis refused) exits
+	// at once; give it that moment.
+	select {
+	case <-p.Done():
+		return nil, fmt.Errorf("harness: %s exited at start:\n%s", name, p.Tail(20))
+	case <-time.After(300 * time.Millisecond):
+	}
+	return p, nil
+}
+
+// WithDatabase returns url with its database name replaced.
+func WithDatabase(rawURL, name string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("harness: database url: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}

@@ -1,0 +1,48 @@
+package accounts
+
+import (
+	"context"
+	"net/http"
+
+	"apistarter/internal/auth"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+type emailChangeBody struct {
+	Email           string `json:"email" maxLength:"254"`
+	CurrentPassword string `json:"current_password" maxLength:"1024"`
+}
+
+// Resolve normalises the address and rejects malformed ones (400 whose
+// detail contains "Invalid email address").
+func (b *emailChangeBody) Resolve(_ huma.Context, prefix *huma.PathBuffer) []error {
+	return checkEmail(prefix, "email", &b.Email)
+}
+
+type emailChangeIn struct{ Body emailChangeBody }
+
+type emailVerifyIn struct {
+	Body struct {
+		Token string `json:"token" minLength:"8" maxLength:"128"`
+	}
+}
+
+func (r *routes) registerEmail() {
+	huma.Register(r.api, r.operation("auth-email-change", http.MethodPatch, "/auth/email", "Request an email change (mails both addresses)", "auth", true, &scopeEmailChange),
+		func(ctx context.Context, in *emailChangeIn) (*detailOut, error) {
+			p, _ := auth.PrincipalFrom(ctx)
+			if err := r.svc.RequestEmailChange(ctx, p, in.Body.Email, in.Body.CurrentPassword); err != nil {
+				return nil, err
+			}
+			return detail("Verification email sent. Please check your new address."), nil
+		})
+
+	huma.Register(r.api, r.operation("auth-email-verify", http.MethodPost, "/auth/email/verify", "Confirm an email change (ends every session)", "auth", false, &scopeEmailVerify),
+		func(ctx context.Context, in *emailVerifyIn) (*reauthOut, error) {
+			if err := r.svc.ConfirmEmailChange(ctx, in.Body.Token); err != nil {
+				return nil, err
+			}
+			return &reauthOut{Body: reauth("Email address updated successfully.")}, nil
+		})
+}

@@ -1,0 +1,101 @@
+package accounts
+
+import (
+	"context"
+	"net/http"
+
+	"apistarter/internal/auth"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+type profileOut struct{ Body Profile }
+
+// profileUpdate is UserProfileUpdate: every field optional, none nullable.
+type profileUpdate struct {
+	FirstName         optional[string] `json:"first_name,omitempty" required:"false" maxLength:"50"`
+	LastName          optional[string] `json:"last_name,omitempty" required:"false" maxLength:"50"`
+	Location          optional[string] `json:"location,omitempty" required:"false" maxLength:"100"`
+	About             optional[string] `json:"about,omitempty" required:"false" maxLength:"10000"`
+	PreferredTheme    optional[string] `json:"preferred_theme,omitempty" required:"false" maxLength:"16"`
+	PreferredLanguage optional[string] `json:"preferred_language,omitempty" required:"false" maxLength:"16"`
+}
+
+// Resolve rejects explicit nulls (the columns are NOT NULL) and NUL
+// characters.
+func (u *profileUpdate) Resolve(_ huma.Context, prefix *huma.PathBuffer) []error {
+	errs := nulErrors(prefix, namedValue{"first_name", u.FirstName.Value}, namedValue{"last_name", u.LastName.Value},
+		namedValue{"location", u.Location.Value}, namedValue{"about", u.About.Value},
+		namedValue{"preferred_theme", u.PreferredTheme.Value}, namedValue{"preferred_language", u.PreferredLanguage.Value})
+	for _, f := range []struct {
+		name string
+		null bool
+	}{
+		{"first_name", u.FirstName.Null}, {"last_name", u.LastName.Null}, {"location", u.Location.Null},
+		{"about", u.About.Null}, {"preferred_theme", u.PreferredTheme.Null}, {"preferred_language", u.PreferredLanguage.Null},
+	} {
+		if f.null {
+			errs = append(errs, nullError(prefix, f.name))
+		}
+	}
+	return errs
+}
+
+type updateProfileIn struct{ Body profileUpdate }
+
+type usernameIn struct {
+	Body struct {
+		Username string `json:"username" maxLength:"1024"`
+	}
+}
+
+type checkUsernameIn struct {
+	Username string `query:"username" required:"true" maxLength:"1024"`
+}
+
+type checkUsernameOut struct{ Body UsernameCheck }
+
+func (r *routes) registerUsers() {
+	huma.Register(r.api, r.operation("users-me", http.MethodGet, "/users/me", "My profile", "users", true, nil),
+		func(ctx context.Context, _ *struct{}) (*profileOut, error) {
+			p, _ := auth.PrincipalFrom(ctx)
+			prof, err := r.svc.GetProfile(ctx, p.UserID)
+			if err != nil {
+				return nil, err
+			}
+			return &profileOut{Body: prof}, nil
+		})
+
+	huma.Register(r.api, r.operation("users-me-update", http.MethodPatch, "/users/me", "Update my profile (only the fields sent)", "users", true, nil),
+		func(ctx context.Context, in *updateProfileIn) (*profileOut, error) {
+			p, _ := auth.PrincipalFrom(ctx)
+			b := in.Body
+			prof, err := r.svc.UpdateProfile(ctx, p.UserID, ProfileUpdate{
+				FirstName: b.FirstName.ptr(), LastName: b.LastName.ptr(), Location: b.Location.ptr(), About: b.About.ptr(),
+				PreferredTheme: b.PreferredTheme.ptr(), PreferredLanguage: b.PreferredLanguage.ptr(),
+			})
+			if err != nil {
+				return nil, err
+			}
+			return &profileOut{Body: prof}, nil
+		})
+
+	huma.Register(r.api, r.operation("users-username", http.MethodPatch, "/users/username", "Change my username (renames my personal org)", "users", true, nil),
+		func(ctx context.Context, in *usernameIn) (*profileOut, error) {
+			p, _ := auth.PrincipalFrom(ctx)
+			prof, err := r.svc.ChangeUsername(ctx, p, in.Body.Username)
+			if err != nil {
+				return nil, err
+			}
+			return &profileOut{Body: prof}, nil
+		})
+
+	huma.Register(r.api, r.operation("users-check-username", http.MethodGet, "/users/check_username", "Is a username valid and free?", "users", true, &scopeUsernameCheck),
+		func(ctx context.Context, in *checkUsernameIn) (*checkUsernameOut, error) {
+			res, err := r.svc.CheckUsername(ctx, in.Username)
+			if err != nil {
+				return nil, err
+			}
+			return &checkUsernameOut{Body: res}, nil
+		})
+}

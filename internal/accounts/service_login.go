@@ -1,0 +1,93 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"apistarter/internal/apperr"
+	"apistarter/internal/auth"
+	"apistarter/internal/db/sqlc"
+	"apistarter/internal/ratelimit"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Session is a new or rotated device session: its tokens and the account.
+type Session struct {
+	Access  string
+	Refresh string
+	Email   string
+}
+
+// Login checks email and password and opens a device session. Unknown
+// addresses, wrong passwords and inactive users get the same 401 after the
+// same amount of hashing work; repeated failures for one address lock it
+// out for a growing time (429).
+func (s *Service) Login(ctx context.Context, email, password, deviceName string) (Session, error) {
+	email = NormalizeEmail(email)
+	key := auth.HashToken(email)
+	if s.logins != nil {
+		if wait := s.logins.Locked(ctx, key); wait > 0 {
+			return Session{}, ratelimit.TooMany(wait)
+		}
+	}
+	u, err := s.q.AccountByEmail(ctx, email)
+	if err != nil && !isNoRows(err) {
+		return Session{}, fmt.Errorf("accounts: login: %w", err)
+	}
+	found := err == nil
+	ok, err := s.hasher.Verify(ctx, password, u.PasswordHash) // "" when not found: dummy work
+	if err != nil {
+		return Session{}, err
+	}
+	if !found || !ok || !u.IsActive {
+		if s.logins != nil {
+			s.logins.Failure(ctx, key)
+		}
+		s.log.InfoContext(ctx, "audit: login_failed")
+		return Session{}, errInvalidCredentials
+	}
+	if s.logins != nil {
+		s.logins.Success(ctx, key)
+	}
+	if s.settings.RequireEmailVerification && !u.EmailVerified {
+		return Session{}, apperr.Forbidden("Please verify your email address before logging in.").With("email_verified", false)
+	}
+	rehash := ""
+	if s.hasher.NeedsRehash(u.PasswordHash) { // parameters changed since it was stored
+		if rehash, err = s.hasher.Hash(ctx, password); err != nil {
+			return Session{}, err
+		}
+	}
+	var out Session
+	err = s.inTx(ctx, func(tx pgx.Tx, q *sqlc.Queries) (error, error) {
+		if rehash != "" {
+			if err := q.RehashAccountPassword(ctx, sqlc.RehashAccountPasswordParams{UserID: u.ID, OldHash: u.PasswordHash, NewHash: rehash}); err != nil {
+				return nil, fmt.Errorf("accounts: rehash: %w", err)
+			}
+		}
+		var err error
+		out, err = s.openSession(ctx, q, u.ID, u.AuthVersion, u.Email, deviceName)
+		return nil, err
+	})
+	return out, err
+}
+
+// openSession creates a device session and its first token pair.
+func (s *Service) openSession(ctx context.Context, q *sqlc.Queries, userID, authVersion int64, email, deviceName string) (Session, error) {
+	sid := uuid.New()
+	pair, err := s.tokens.IssuePair(userID, sid, authVersion)
+	if err != nil {
+		return Session{}, err
+	}
+	err = q.InsertSession(ctx, sqlc.InsertSessionParams{
+		ID: sid, UserID: userID, AuthVersion: authVersion, DeviceName: strings.TrimSpace(deviceName),
+		RefreshJti: pair.RefreshJTI, ExpiresAt: s.now().Add(auth.RefreshLifetime),
+	})
+	if err != nil {
+		return Session{}, fmt.Errorf("accounts: open session: %w", err)
+	}
+	return Session{Access: pair.Access, Refresh: pair.Refresh, Email: email}, nil
+}

@@ -1,0 +1,18 @@
+package app
+
+import (
+	"net/http"
+
+	"apistarter/internal/avatars"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// wireAvatars mounts the user and contact avatar routes.
+func (a *App) wireAvatars(api huma.API, _ *http.ServeMux) error {
+	if err := a.initStorage(); err != nil {
+		return err
+	}
+	avatars.Register(api, avatars.NewService(a.DB, a.Storage, a.Outbox))
+	return nil
+}

@@ -1,0 +1,100 @@
+package avatars
+
+import (
+	"context"
+	"net/http"
+
+	"apistarter/internal/apperr"
+	"apistarter/internal/auth"
+	"apistarter/internal/httpapi"
+	"apistarter/internal/images"
+	"apistarter/internal/orgs"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+type contactPath struct {
+	OrgSlug string `path:"org_slug"`
+	Slug    string `path:"slug"`
+}
+
+type detailOutput struct {
+	Body struct {
+		Detail string `json:"detail"`
+	}
+}
+
+func avatarDeleted() *detailOutput {
+	out := &detailOutput{}
+	out.Body.Detail = "Avatar deleted."
+	return out
+}
+
+const avatarDoc = "Multipart field `file`: JPEG, PNG, GIF or WebP (detected from the content), at most 10 MiB. " +
+	"Stored as public WebP files fitted in 160 px and 600 px; the previous avatar is deleted."
+
+// Register mounts the user and contact avatar routes on api.
+func Register(api huma.API, svc *Service) {
+	o := huma.Operation{
+		OperationID: "upload-user-avatar", Method: http.MethodPost, Path: "/users/avatar",
+		Summary: "Upload my avatar", Description: avatarDoc, Tags: []string{"users"}, Security: httpapi.Bearer,
+		Middlewares: huma.Middlewares{images.CaptureBody},
+	}
+	huma.Register(api, o, func(ctx context.Context, _ *struct{}) (*struct{ Body UserAvatarOut }, error) {
+		p, ok := auth.PrincipalFrom(ctx)
+		if !ok {
+			return nil, apperr.Unauthorized("Unauthorized")
+		}
+		out, err := svc.UploadUser(ctx, p.UserID)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body UserAvatarOut }{out}, nil
+	})
+	documentUpload(api, o.Path)
+
+	huma.Register(api, huma.Operation{
+		OperationID: "delete-user-avatar", Method: http.MethodDelete, Path: "/users/avatar",
+		Summary: "Delete my avatar", Tags: []string{"users"}, Security: httpapi.Bearer,
+	}, func(ctx context.Context, _ *struct{}) (*detailOutput, error) {
+		p, ok := auth.PrincipalFrom(ctx)
+		if !ok {
+			return nil, apperr.Unauthorized("Unauthorized")
+		}
+		if err := svc.DeleteUser(ctx, p.UserID); err != nil {
+			return nil, err
+		}
+		return avatarDeleted(), nil
+	})
+
+	o = huma.Operation{
+		OperationID: "upload-contact-avatar", Method: http.MethodPost, Path: "/orgs/{org_slug}/contacts/{slug}/avatar/",
+		Summary: "Upload a contact's avatar", Description: avatarDoc, Tags: []string{"contacts"}, Security: httpapi.Bearer,
+		Middlewares: huma.Middlewares{images.CaptureBody},
+	}
+	huma.Register(api, o, func(ctx context.Context, in *contactPath) (*struct{ Body ContactAvatarOut }, error) {
+		out, err := svc.UploadContact(ctx, orgs.ScopeFrom(ctx).OrgID, in.Slug)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body ContactAvatarOut }{out}, nil
+	})
+	documentUpload(api, o.Path)
+
+	huma.Register(api, huma.Operation{
+		OperationID: "delete-contact-avatar", Method: http.MethodDelete, Path: "/orgs/{org_slug}/contacts/{slug}/avatar/",
+		Summary: "Delete a contact's avatar", Tags: []string{"contacts"}, Security: httpapi.Bearer,
+	}, func(ctx context.Context, in *contactPath) (*detailOutput, error) {
+		if err := svc.DeleteContact(ctx, orgs.ScopeFrom(ctx).OrgID, in.Slug); err != nil {
+			return nil, err
+		}
+		return avatarDeleted(), nil
+	})
+}
+
+// documentUpload describes the multipart body the handler streams itself.
+func documentUpload(api huma.API, path string) {
+	if item := api.OpenAPI().Paths[path]; item != nil && item.Post != nil {
+		item.Post.RequestBody = images.MultipartBody("file", false, "The image file.")
+	}
+}

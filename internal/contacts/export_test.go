@@ -1,0 +1,4 @@
+package contacts
+
+// SetRandomSlug pins the slug tried after a unique race.
+func (s *Service) SetRandomSlug(f func(base string) string) { s.randomSlug = f }

@@ -1,0 +1,58 @@
+package contacts
+
+import (
+	"strconv"
+	"strings"
+
+	"apistarter/internal/apperr"
+	"apistarter/internal/tags"
+)
+
+// searchFields are matched by every term; rankFields score the whole
+// search string, first match wins (display_name 5 … notes 1, else 0).
+var searchFields = []string{"c.display_name", "c.first_name", "c.last_name", "c.email", "c.notes"}
+
+// parseSearch splits search on whitespace like Python's str.split().
+// A blank search is no search (nil terms).
+func parseSearch(search string) ([]string, error) {
+	terms := strings.FieldsFunc(search, tags.IsPySpace)
+	if len(terms) > MaxSearchTerms {
+		return nil, apperr.Invalid("Search supports at most " + strconv.Itoa(MaxSearchTerms) + " terms.")
+	}
+	return terms, nil
+}
+
+// searchWhere is the WHERE conjunction: every term in one of the fields.
+// Its patterns are appended to args.
+func searchWhere(terms []string, args []any) (string, []any) {
+	var w strings.Builder
+	for _, t := range terms {
+		args = append(args, tags.ContainsPattern(t))
+		p := "$" + strconv.Itoa(len(args))
+		w.WriteString(" AND (")
+		for i, f := range searchFields {
+			if i > 0 {
+				w.WriteString(" OR ")
+			}
+			w.WriteString(f + " ILIKE " + p)
+		}
+		w.WriteString(")")
+	}
+	return w.String(), args
+}
+
+// searchRank scores the whole search string against the fields in order.
+func searchRank(whole string, args []any) (string, []any) {
+	args = append(args, tags.ContainsPattern(whole))
+	p := "$" + strconv.Itoa(len(args))
+	var r strings.Builder
+	r.WriteString("CASE")
+	for i, f := range searchFields {
+		r.WriteString(" WHEN " + f + " ILIKE " + p + " THEN " + strconv.Itoa(len(searchFields)-i))
+	}
+	r.WriteString(" ELSE 0 END")
+	return r.String(), args
+}
+
+// isBlank reports a search that filters nothing (only whitespace).
+func isBlank(search string) bool { return strings.TrimFunc(search, tags.IsPySpace) == "" }

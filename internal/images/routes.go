@@ -1,0 +1,113 @@
+package images
+
+import (
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strconv"
+
+	"apistarter/internal/httpapi"
+	"apistarter/internal/idempotency"
+	"apistarter/internal/ratelimit"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// routes carries what the handlers share.
+type routes struct {
+	svc     *Service
+	api     huma.API
+	limiter *ratelimit.Limiter
+}
+
+// Register mounts every image route on api.
+func Register(api huma.API, svc *Service, limiter *ratelimit.Limiter) {
+	r := &routes{svc: svc, api: api, limiter: limiter}
+	r.registerLibrary()
+	r.registerUploads()
+	r.registerBulkDelete()
+	r.registerShares()
+	r.registerRelations()
+	r.registerRelationOrder()
+}
+
+// maxJSONBody bounds the JSON bodies of the image routes (thousands of ids,
+// an image description). Uploads are bounded by ReadUploads instead.
+const maxJSONBody = 256 << 10
+
+// op is an authenticated operation of the images tag.
+func op(method, path, id, summary string) huma.Operation {
+	return huma.Operation{
+		OperationID: id, Method: method, Path: path, Summary: summary,
+		Tags: []string{"images"}, Security: httpapi.Bearer, MaxBodyBytes: maxJSONBody,
+	}
+}
+
+// throttle limits an operation and logs denials as audit events.
+func (r *routes) throttle(scope ratelimit.Scope, opts ...ratelimit.MiddlewareOption) func(huma.Context, func(huma.Context)) {
+	limit := r.limiter.Middleware(r.api, scope, opts...)
+	return func(ctx huma.Context, next func(huma.Context)) {
+		passed := false
+		limit(ctx, func(c huma.Context) { passed = true; next(c) })
+		if !passed {
+			httpapi.Logger(ctx.Context()).LogAttrs(ctx.Context(), slog.LevelWarn, "audit:rate_limited",
+				slog.String("event", "audit:rate_limited"), slog.String("scope", scope.Name), slog.String("path", ctx.URL().Path))
+		}
+	}
+}
+
+// idempotent configures a bulk route: throttle, Idempotency-Key, and a
+// response documented as schema of v although written as raw bytes.
+func (r *routes) idempotent(o huma.Operation, scope ratelimit.Scope, status int, v any) huma.Operation {
+	o.Middlewares = append(o.Middlewares, r.throttle(scope), idempotency.Middleware)
+	o.Description = "Send an `Idempotency-Key` header (≤128 characters) to make retries safe: " +
+		"the first response is stored for 24 hours and replayed for the same request; " +
+		"a different request with the same key, or one still running, is a 409."
+	resp := &huma.Response{Description: http.StatusText(status)}
+	if v != nil {
+		schema := huma.SchemaFromType(r.api.OpenAPI().Components.Schemas, reflect.TypeOf(v))
+		resp.Content = map[string]*huma.MediaType{"application/json": {Schema: schema}}
+	}
+	o.Responses = map[string]*huma.Response{strconv.Itoa(status): resp}
+	o.DefaultStatus = status
+	return o
+}
+
+// registered returns the OpenAPI operation of a registered route.
+func registered(api huma.API, method, path string) *huma.Operation {
+	item := api.OpenAPI().Paths[path]
+	if item == nil {
+		return nil
+	}
+	switch method {
+	case http.MethodPost:
+		return item.Post
+	case http.MethodPatch:
+		return item.Patch
+	}
+	return nil
+}
+
+// documentBody sets the documented request body of a registered operation
+// whose handler reads the body itself. It must come after huma.Register: a
+// body schema given before would make huma parse the body.
+func documentBody(api huma.API, method, path string, rb *huma.RequestBody) {
+	if o := registered(api, method, path); o != nil {
+		o.RequestBody = rb
+	}
+}
+
+// hideRawBody removes the octet-stream body huma documents for a RawBody
+// field kept only to fingerprint or inspect the JSON body.
+func hideRawBody(api huma.API, method, path string) {
+	if o := registered(api, method, path); o != nil && o.RequestBody != nil {
+		delete(o.RequestBody.Content, "application/octet-stream")
+	}
+}
+
+// KeyHeader documents the Idempotency-Key header in OpenAPI;
+// idempotency.NewRequest reads the header itself. Input types embed it
+// (exported: huma skips unexported embedded fields).
+type KeyHeader struct {
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Optional key (≤128 characters) making the request safe to retry."`
+}

@@ -1,0 +1,136 @@
+package images_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"apistarter/internal/images"
+	"apistarter/internal/storage"
+	"apistarter/internal/testutil"
+)
+
+// env is a server with one user whose personal org holds the images.
+type env struct {
+	s     *testutil.Server
+	alice *testutil.User
+	org   string // "/api/v1/orgs/<alice's org>"
+	orgID int64
+}
+
+func newEnv(t *testing.T, opts ...testutil.Option) *env {
+	t.Helper()
+	s := testutil.NewServer(t, opts...)
+	alice := s.CreateUser(t, "alice")
+	e := &env{s: s, alice: alice, org: "/api/v1/orgs/" + alice.PersonalOrg}
+	e.orgID = e.queryInt(t, `SELECT id FROM organizations WHERE slug = $1`, alice.PersonalOrg)
+	return e
+}
+
+func (e *env) queryInt(t testing.TB, sql string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := e.s.App.DB.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+func (e *env) exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
+	if _, err := e.s.App.DB.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// call sends a JSON request as alice unless token says otherwise.
+func (e *env) call(t testing.TB, method, path, token, body string, headers map[string]string) (int, string) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	return testutil.ReadResponse(t, e.s.Do(t, method, path, token, r, headers))
+}
+
+func file(name string, data []byte) testutil.FormFile {
+	return testutil.FormFile{Field: "file", Name: name, Data: data}
+}
+
+// upload stores a small PNG in alice's org through the API.
+func (e *env) upload(t testing.TB, name string) images.ImageOut {
+	t.Helper()
+	st, body := e.s.Upload(t, e.org+"/images/", e.alice.Token, nil, file(name, testutil.PNG(t, 48, 32)))
+	if st != http.StatusOK {
+		t.Fatalf("upload: %d %s", st, body)
+	}
+	return decode[images.ImageOut](t, body)
+}
+
+// insertImage adds a row without files (listing and relation tests).
+func (e *env) insertImage(t testing.TB, orgID int64, title string) int64 {
+	t.Helper()
+	return e.queryInt(t, `INSERT INTO images (organization_id, file, title) VALUES ($1, $2, $3) RETURNING id`,
+		orgID, fmt.Sprintf("private/images/%d/%s.webp", orgID, strings.ReplaceAll(title, " ", "-")), title)
+}
+
+func (e *env) insertContact(t testing.TB, orgID int64, slug string) int64 {
+	t.Helper()
+	return e.queryInt(t, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, $2, $2) RETURNING id`, orgID, slug)
+}
+
+// deletedKeys lists every key scheduled for deletion through the outbox.
+func (e *env) deletedKeys(t testing.TB) []string {
+	t.Helper()
+	rows, err := e.s.App.DB.Query(context.Background(),
+		`SELECT payload FROM outbox WHERE task_type = 'storage:delete' AND queue = 'maintenance' ORDER BY created_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var p images.StorageDeletePayload
+		if err := rows.Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, p.Keys...)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// objects lists the stored keys under prefix.
+func objects(t testing.TB, st storage.Storage, prefix string) []string {
+	t.Helper()
+	var keys []string
+	err := st.List(context.Background(), prefix, func(o storage.Object) error {
+		keys = append(keys, o.Key)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func decode[T any](t testing.TB, body string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("decode %T: %v; body: %s", v, err, body)
+	}
+	return v
+}
+
+func variantList(v images.VariantSet) []string {
+	keys := []string{v.Original, v.Thumb, v.Sm, v.Md, v.Lg}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,148 @@
+package images
+
+import (
+	"context"
+	"net/http"
+
+	"apistarter/internal/httpapi"
+	"apistarter/internal/idempotency"
+	"apistarter/internal/orgs"
+	"apistarter/internal/ratelimit"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// TargetPath is {app_label}/{model}/{obj_id}: contacts/contact/<id> or
+// organizations/organization/<org id>.
+type TargetPath struct {
+	OrgSlug  string `path:"org_slug"`
+	AppLabel string `path:"app_label" doc:"contacts or organizations"`
+	Model    string `path:"model" doc:"contact or organization"`
+	ObjID    int64  `path:"obj_id"`
+}
+
+func (p TargetPath) ref() TargetRef {
+	return TargetRef{App: p.AppLabel, Model: p.Model, ObjectID: p.ObjID}
+}
+
+// ImageIDsIn is a list of image ids.
+type ImageIDsIn struct {
+	ImageIDs []int64 `json:"image_ids" nullable:"false" maxItems:"10000"`
+}
+
+type listRelationsInput struct {
+	TargetPath
+	Ordering string `query:"ordering" doc:"One of order (default), -order, created_at, -created_at, title, -title."`
+	httpapi.PageParams
+}
+
+type imageIDsInput struct {
+	TargetPath
+	Body ImageIDsIn
+}
+
+type bulkIDsInput struct {
+	TargetPath
+	KeyHeader
+	RawBody []byte
+	Body    ImageIDsIn
+}
+
+type detachInput struct {
+	TargetPath
+	ImageID int64 `path:"image_id"`
+}
+
+const targetBase = "/orgs/{org_slug}/images/{app_label}/{model}/{obj_id}/"
+
+func (r *routes) registerRelations() {
+	huma.Register(r.api, op(http.MethodGet, targetBase, "list-object-images", "List the images attached to an object"),
+		func(ctx context.Context, in *listRelationsInput) (*struct{ Body httpapi.Page[RelationOut] }, error) {
+			page, err := r.svc.ListRelations(ctx, orgs.ScopeFrom(ctx), in.ref(), in.Ordering, in.PageParams)
+			if err != nil {
+				return nil, err
+			}
+			return &struct{ Body httpapi.Page[RelationOut] }{page}, nil
+		})
+
+	huma.Register(r.api, op(http.MethodPost, targetBase, "attach-images", "Attach images to an object"),
+		func(ctx context.Context, in *imageIDsInput) (*struct{ Body []RelationOut }, error) {
+			out, err := r.svc.Attach(ctx, orgs.ScopeFrom(ctx), in.ref(), in.Body.ImageIDs)
+			if err != nil {
+				return nil, err
+			}
+			return &struct{ Body []RelationOut }{out}, nil
+		})
+
+	o := r.idempotent(op(http.MethodPost, targetBase+"bulk_attach/", "bulk-attach-images", "Attach several images to an object"),
+		ratelimit.Scope{Name: "images_bulk_attach", Rate: ratelimit.PerHour(60)}, http.StatusOK, BulkAttachOut{})
+	huma.Register(r.api, o, func(ctx context.Context, in *bulkIDsInput) (*idempotency.Output, error) {
+		sc := orgs.ScopeFrom(ctx)
+		req, err := idempotency.NewRequest(ctx, sc.UserID, idempotency.FingerprintBody("application/json", in.RawBody))
+		if err != nil {
+			return nil, err
+		}
+		res, err := r.svc.BulkAttach(ctx, sc, req, in.ref(), in.Body.ImageIDs)
+		if err != nil {
+			return nil, err
+		}
+		return res.Out(), nil
+	})
+	hideRawBody(r.api, o.Method, o.Path)
+
+	o = r.idempotent(op(http.MethodPost, targetBase+"bulk_detach/", "bulk-detach-images", "Detach several images from an object"),
+		ratelimit.Scope{Name: "images_bulk_detach", Rate: ratelimit.PerHour(60)}, http.StatusOK, BulkDetachOut{})
+	huma.Register(r.api, o, func(ctx context.Context, in *bulkIDsInput) (*idempotency.Output, error) {
+		sc := orgs.ScopeFrom(ctx)
+		req, err := idempotency.NewRequest(ctx, sc.UserID, idempotency.FingerprintBody("application/json", in.RawBody))
+		if err != nil {
+			return nil, err
+		}
+		res, err := r.svc.BulkDetach(ctx, sc, req, in.ref(), in.Body.ImageIDs)
+		if err != nil {
+			return nil, err
+		}
+		return res.Out(), nil
+	})
+	hideRawBody(r.api, o.Method, o.Path)
+
+	o = op(http.MethodDelete, targetBase+"{image_id}/", "detach-image", "Detach an image from an object")
+	o.DefaultStatus = http.StatusNoContent
+	huma.Register(r.api, o, func(ctx context.Context, in *detachInput) (*struct{}, error) {
+		return nil, r.svc.Detach(ctx, orgs.ScopeFrom(ctx), in.ref(), in.ImageID)
+	})
+}
+
+// SetCoverIn names the new cover.
+type SetCoverIn struct {
+	ImageID int64 `json:"image_id"`
+}
+
+func (r *routes) registerRelationOrder() {
+	huma.Register(r.api, op(http.MethodPost, targetBase+"reorder", "reorder-images", "Reorder an object's images"),
+		func(ctx context.Context, in *imageIDsInput) (*detailOutput, error) {
+			if err := r.svc.Reorder(ctx, orgs.ScopeFrom(ctx), in.ref(), in.Body.ImageIDs); err != nil {
+				return nil, err
+			}
+			return detail("ok"), nil
+		})
+
+	huma.Register(r.api, op(http.MethodPost, targetBase+"set_cover", "set-cover-image", "Make an attached image the cover"),
+		func(ctx context.Context, in *struct {
+			TargetPath
+			Body SetCoverIn
+		}) (*detailOutput, error) {
+			if err := r.svc.SetCover(ctx, orgs.ScopeFrom(ctx), in.ref(), in.Body.ImageID); err != nil {
+				return nil, err
+			}
+			return detail("ok"), nil
+		})
+
+	huma.Register(r.api, op(http.MethodPost, targetBase+"unset_cover", "unset-cover-image", "Leave an object without a cover"),
+		func(ctx context.Context, in *TargetPath) (*detailOutput, error) {
+			if err := r.svc.UnsetCover(ctx, orgs.ScopeFrom(ctx), in.ref()); err != nil {
+				return nil, err
+			}
+			return detail("ok"), nil
+		})
+}

@@ -1,0 +1,48 @@
+package tags
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Slugify is Django's slugify (allow_unicode=False): NFKD, drop non-ASCII,
+// lowercase, drop everything but letters, digits, underscores, hyphens and
+// whitespace, collapse runs of whitespace and hyphens into one hyphen, and
+// trim hyphens and underscores from both ends. Contacts use it too.
+func Slugify(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	pendingDash := false
+	for _, r := range norm.NFKD.String(s) {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			r += 'a' - 'A'
+		case (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '_':
+		case r == '-' || IsPySpace(r):
+			if r < utf8.RuneSelf {
+				pendingDash = true
+			}
+			continue
+		default:
+			continue
+		}
+		if pendingDash && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		pendingDash = false
+		b.WriteRune(r)
+	}
+	return strings.Trim(b.String(), "-_")
+}
+
+// IsPySpace reports whether Python's str.isspace holds for r: Unicode
+// whitespace plus the ASCII separators \x1c–\x1f, which Go does not count.
+func IsPySpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+}
+
+// TrimPySpace is Python's str.strip().
+func TrimPySpace(s string) string { return strings.TrimFunc(s, IsPySpace) }

@@ -1,0 +1,79 @@
+package tags
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSlugifyMatchesDjango(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		// Django's own test cases (allow_unicode=False).
+		"Hello, World!":                "hello-world",
+		"spam & eggs":                  "spam-eggs",
+		" multiple---dash and  space ": "multiple-dash-and-space",
+		"\t whitespace-in-value \n":    "whitespace-in-value",
+		"underscore_in-value":          "underscore_in-value",
+		"__strip__underscore-value___": "strip__underscore-value",
+		"--strip-dash-value---":        "strip-dash-value",
+		"__strip-mixed-value---":       "strip-mixed-value",
+		"_ -strip-mixed-value _-":      "strip-mixed-value",
+		"İstanbul":                     "istanbul",
+		"你好":                           "",
+		"C++":                          "c",
+		"C#":                           "c",
+		"Émile Zola":                   "emile-zola",
+		"naïve café":                   "naive-cafe",
+		"Straße":                       "strae",
+		"ﬃ":                            "ffi",
+		"½":                            "12",
+		"a\x1cb":                       "a-b",
+		"a\u00a0b":                     "a-b",
+		"a\u0085b":                     "ab",
+		"foo_-_bar":                    "foo_-_bar",
+		"":                             "",
+		"!?!":                          "",
+		"VIP":                          "vip",
+	}
+	for in, want := range cases {
+		if got := Slugify(in); got != want {
+			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNormalizeName(t *testing.T) {
+	t.Parallel()
+	ok := map[string][2]string{
+		" VIP ":                 {"VIP", "vip"},
+		"New customer":          {"New customer", "new-customer"},
+		strings.Repeat("x", 50): {strings.Repeat("x", 50), strings.Repeat("x", 50)},
+		strings.Repeat("ﬃ", 50): {strings.Repeat("ﬃ", 50), strings.Repeat("ffi", 17)[:50]},
+		"\t" + "a" + "\x1f":     {"a", "a"},
+	}
+	for in, want := range ok {
+		name, slug, err := NormalizeName(in)
+		if err != nil || name != want[0] || slug != want[1] {
+			t.Errorf("NormalizeName(%q) = %q, %q, %v; want %q, %q", in, name, slug, err, want[0], want[1])
+		}
+	}
+	bad := map[string]string{
+		"":                      "Tag names cannot be empty.",
+		"   ":                   "Tag names cannot be empty.",
+		strings.Repeat("x", 51): "Tag names cannot exceed 50 characters.",
+		"!?!":                   "Tag names must contain at least one letter or number.",
+		"a\x00b":                "Tag names cannot contain NUL characters.",
+	}
+	for in, want := range bad {
+		if _, _, err := NormalizeName(in); err == nil || err.Error() != want {
+			t.Errorf("NormalizeName(%q) error = %v, want %q", in, err, want)
+		}
+	}
+}
+
+func TestContainsPatternEscapesLikeMetacharacters(t *testing.T) {
+	t.Parallel()
+	if got := ContainsPattern(`50%_off\`); got != `%50\%\_off\\%` {
+		t.Fatalf("ContainsPattern = %q", got)
+	}
+}
