@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"apistarter/internal/apperr"
 	"apistarter/internal/db"
@@ -46,6 +47,11 @@ func (a *Authenticator) Middleware(api huma.API) func(huma.Context, func(huma.Co
 		orgSlug := ""
 		if strings.Contains(op.Path, "{org_slug}") {
 			orgSlug = ctx.Param("org_slug")
+			// Slugs are ≤ 50 bytes of valid text; anything else can match no
+			// org, and must not reach PostgreSQL (NUL, bad UTF-8 → 500).
+			if len(orgSlug) > 50 || !utf8.ValidString(orgSlug) || strings.ContainsRune(orgSlug, 0) {
+				orgSlug = ""
+			}
 		}
 		p, access, err := a.Authenticate(ctx.Context(), strings.TrimSpace(raw), orgSlug, strings.Contains(op.Path, "{org_slug}"))
 		if err != nil {

@@ -1,6 +1,7 @@
 package avatars
 
 import (
+	"apistarter/internal/tags"
 	"context"
 	"fmt"
 
@@ -18,6 +19,9 @@ type ContactAvatarOut struct {
 }
 
 func (s *Service) contact(ctx context.Context, orgID int64, slug string) (sqlc.ContactAvatarRow, error) {
+	if len(slug) > 50 || !tags.ValidText(slug) {
+		return sqlc.ContactAvatarRow{}, apperr.NotFoundDefault() // no contact can have it
+	}
 	c, err := s.q.ContactAvatar(ctx, sqlc.ContactAvatarParams{OrganizationID: orgID, Slug: slug})
 	if db.IsNoRows(err) {
 		return c, apperr.NotFoundDefault()

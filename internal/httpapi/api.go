@@ -36,7 +36,7 @@ func NewAPI(mux *http.ServeMux, version string) huma.API {
 	cfg := huma.DefaultConfig("apistarter API", version)
 	cfg.Servers = []*huma.Server{{URL: Prefix}}
 	cfg.OpenAPIPath = "/openapi"
-	cfg.DocsPath = "/docs"
+	cfg.DocsPath = "" // served by mountDocs from embedded assets (no CDN)
 	cfg.SchemasPath = "/schemas"
 	cfg.CreateHooks = nil // no $schema links injected into responses
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
@@ -44,6 +44,7 @@ func NewAPI(mux *http.ServeMux, version string) huma.API {
 	}
 	cfg.Info.Description = "Organization-scoped REST API. Errors are JSON with a `detail` string; " +
 		"validation errors are 400 with `detail` and `errors`. Lists take `limit` (1–500, default 100) and `offset`."
+	mountDocs(mux)
 	return humago.NewWithPrefix(exactMux{mux}, Prefix, cfg)
 }
 

@@ -71,6 +71,9 @@ func newError(ctx context.Context, status int, msg string, errs ...error) huma.S
 		}
 		if status == http.StatusInternalServerError {
 			for _, err := range errs {
+				if err != nil && isBadInput(err) {
+					return &ErrorBody{status: http.StatusBadRequest, Detail: "Invalid input."}
+				}
 				if err != nil && isUnavailable(err) {
 					return &ErrorBody{status: http.StatusServiceUnavailable, Detail: "Service temporarily unavailable.", RequestID: rid}
 				}
@@ -162,5 +165,19 @@ func isUnavailable(err error) bool {
 	if errors.As(err, &ne) {
 		return true
 	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08: connection exception; 57P0x: admin/crash shutdown, cannot
+		// connect now; 53300: too many connections.
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P0") || pe.Code == "53300"
+	}
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, puddle.ErrClosedPool) || pgconn.SafeToRetry(err)
+}
+
+// isBadInput reports PostgreSQL data exceptions (class 22: invalid byte
+// sequence, value too long, ...) that only client input can cause. They are
+// a 400, never a 500; validation at the edge should catch them first.
+func isBadInput(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }
