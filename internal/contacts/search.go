@@ -12,6 +12,10 @@ import (
 // search string, first match wins (display_name 5 … notes 1, else 0).
 var searchFields = []string{"c.display_name", "c.first_name", "c.last_name", "c.email", "c.notes"}
 
+// searchDocument is the indexed expression of contacts_search_trgm_idx.
+// Terms hold no whitespace, so a match cannot span the ' ' separators.
+const searchDocument = "(c.display_name || ' ' || c.first_name || ' ' || c.last_name || ' ' || c.email || ' ' || c.notes)"
+
 // parseSearch splits search on whitespace like Python's str.split().
 // A blank search is no search (nil terms).
 func parseSearch(search string) ([]string, error) {
@@ -29,6 +33,9 @@ func searchWhere(terms []string, args []any) (string, []any) {
 	for _, t := range terms {
 		args = append(args, tags.ContainsPattern(t))
 		p := "$" + strconv.Itoa(len(args))
+		// The concatenation is a superset test that can use the trigram
+		// index (migration 00008); the per-field test below stays exact.
+		w.WriteString(" AND " + searchDocument + " ILIKE " + p)
 		w.WriteString(" AND (")
 		for i, f := range searchFields {
 			if i > 0 {
