@@ -114,6 +114,11 @@ func (s *Service) ChangeUsername(ctx context.Context, p *auth.Principal, usernam
 	}
 	var out Profile
 	err := s.inTx(ctx, func(tx pgx.Tx, q *sqlc.Queries) (error, error) {
+		// Org before user, as every membership write does, so a rename cannot
+		// deadlock with a concurrent write on the personal org.
+		if _, err := q.LockPersonalOrg(ctx, p.UserID); err != nil {
+			return nil, fmt.Errorf("accounts: change username: %w", err)
+		}
 		if _, err := q.LockAccount(ctx, p.UserID); err != nil {
 			return nil, fmt.Errorf("accounts: change username: %w", err)
 		}

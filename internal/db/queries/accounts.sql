@@ -42,6 +42,12 @@ UPDATE users SET email = sqlc.arg(email), updated_at = now() WHERE id = sqlc.arg
 -- name: SetAccountUsername :exec
 UPDATE users SET username = sqlc.arg(username), updated_at = now() WHERE id = sqlc.arg(user_id);
 
+-- name: LockPersonalOrg :many
+-- Canonical lock order: organization before user (reference §1.15).
+SELECT id FROM organizations
+WHERE type = 'personal' AND creator_id = sqlc.arg(user_id)::bigint
+ORDER BY id FOR UPDATE;
+
 -- name: RenamePersonalOrg :execrows
 -- The personal org is named after its creator; its slug never changes.
 UPDATE organizations SET name = sqlc.arg(name), updated_at = now()

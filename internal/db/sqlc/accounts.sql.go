@@ -456,6 +456,33 @@ func (q *Queries) LockPendingRegistration(ctx context.Context, tokenHash string)
 	return i, err
 }
 
+const lockPersonalOrg = `-- name: LockPersonalOrg :many
+SELECT id FROM organizations
+WHERE type = 'personal' AND creator_id = $1::bigint
+ORDER BY id FOR UPDATE
+`
+
+// Canonical lock order: organization before user (reference §1.15).
+func (q *Queries) LockPersonalOrg(ctx context.Context, userID int64) ([]int64, error) {
+	rows, err := q.db.Query(ctx, lockPersonalOrg, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockSession = `-- name: LockSession :one
 SELECT id, user_id, auth_version, device_name, refresh_jti, created_at, last_used_at, expires_at, revoked_at FROM auth_sessions WHERE id = $1 FOR UPDATE
 `
