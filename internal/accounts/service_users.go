@@ -1,13 +1,13 @@
 package accounts
 
 import (
+	"apistarter/internal/textnorm"
 	"context"
 	"errors"
 	"fmt"
 
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
-	"apistarter/internal/orgs"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -40,7 +40,7 @@ func (s *Service) CreateUser(ctx context.Context, tx pgx.Tx, u NewUser) (sqlc.In
 	if userBase == "" {
 		userBase = usernameFromEmail(u.Email)
 	}
-	slugBase := truncate(orgs.Slugify(userBase), maxSlugLength)
+	slugBase := textnorm.Cut(textnorm.Slugify(userBase), maxSlugLength)
 	if slugBase == "" {
 		slugBase = "user"
 	}

@@ -1,10 +1,8 @@
 package accounts
 
 import (
+	"apistarter/internal/textnorm"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -24,14 +22,7 @@ func usernameFromEmail(email string) string {
 	if b.Len() == 0 {
 		return "user"
 	}
-	return truncate(b.String(), maxUsernameLength)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
+	return textnorm.Cut(b.String(), maxUsernameLength)
 }
 
 // uniqueCandidates is how many numbered variants makeUnique tries in one
@@ -40,13 +31,7 @@ const uniqueCandidates = 20
 
 // numbered returns base, base<sep>1, … base<sep>n-1, each cut to fit max.
 func numbered(base, sep string, n, max int) []string {
-	base = truncate(base, max)
-	out := []string{base}
-	for i := 1; i < n; i++ {
-		suffix := sep + strconv.Itoa(i)
-		out = append(out, truncate(base, max-len(suffix))+suffix)
-	}
-	return out
+	return textnorm.Numbered(base, sep, 0, n, max)
 }
 
 // makeUnique is the original's make_it_unique: the first of base, base_1,
@@ -81,9 +66,7 @@ func makeUnique(ctx context.Context, base, sep string, taken func(context.Contex
 // randomSuffixed is <base[:41]><sep><8 hex>, the retry form after a unique
 // race.
 func randomSuffixed(base, sep string) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return truncate(base, 41) + sep + hex.EncodeToString(b[:])
+	return textnorm.RandomSuffixed(base, sep)
 }
 
 func uniqueUsername(ctx context.Context, q *sqlc.Queries, base string) (string, error) {

@@ -1,10 +1,9 @@
 package contacts
 
 import (
+	"apistarter/internal/textnorm"
 	"strings"
 	"unicode/utf8"
-
-	"apistarter/internal/tags"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -68,7 +67,7 @@ func (f *Fields) check(pb *huma.PathBuffer, needName bool) []error {
 		}
 	}
 	if e := &f.Email; e.Set && !e.Null && utf8.RuneCountInString(e.Value) <= MaxEmailLength && !strings.ContainsRune(e.Value, 0) {
-		e.Value = tags.TrimPySpace(e.Value)
+		e.Value = textnorm.TrimPySpace(e.Value)
 		switch {
 		case e.Value == "":
 			fail("email", "Email cannot be blank; use null to clear it")
@@ -102,9 +101,9 @@ func (f *Fields) displayName() string {
 	if d := f.DisplayName.Val(); d != "" {
 		return d
 	}
-	d := tags.TrimPySpace(f.FirstName.Val() + " " + f.LastName.Val())
+	d := textnorm.TrimPySpace(f.FirstName.Val() + " " + f.LastName.Val())
 	if utf8.RuneCountInString(d) > MaxTextLength {
-		d = tags.TrimPySpace(string([]rune(d)[:MaxTextLength]))
+		d = textnorm.TrimPySpace(string([]rune(d)[:MaxTextLength]))
 	}
 	return d
 }

@@ -1,6 +1,7 @@
 package contacts
 
 import (
+	"apistarter/internal/textnorm"
 	"strconv"
 	"strings"
 
@@ -19,7 +20,7 @@ const searchDocument = "(c.display_name || ' ' || c.first_name || ' ' || c.last_
 // parseSearch splits search on whitespace like Python's str.split().
 // A blank search is no search (nil terms).
 func parseSearch(search string) ([]string, error) {
-	terms := strings.FieldsFunc(search, tags.IsPySpace)
+	terms := strings.FieldsFunc(search, textnorm.IsPySpace)
 	if len(terms) > MaxSearchTerms {
 		return nil, apperr.Invalid("Search supports at most " + strconv.Itoa(MaxSearchTerms) + " terms.")
 	}
@@ -62,4 +63,4 @@ func searchRank(whole string, args []any) (string, []any) {
 }
 
 // isBlank reports a search that filters nothing (only whitespace).
-func isBlank(search string) bool { return strings.TrimFunc(search, tags.IsPySpace) == "" }
+func isBlank(search string) bool { return strings.TrimFunc(search, textnorm.IsPySpace) == "" }

@@ -1,11 +1,7 @@
 package contacts
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"strconv"
-
-	"apistarter/internal/tags"
+	"apistarter/internal/textnorm"
 )
 
 // Slug rules of the contract.
@@ -22,7 +18,7 @@ const (
 // slugBase is slugify(display_name) or "contact", at most 50 characters
 // (the original overflowed the column on long names).
 func slugBase(displayName string) string {
-	base := tags.TruncateSlug(tags.Slugify(displayName), maxSlugLength)
+	base := textnorm.TruncateSlug(textnorm.Slugify(displayName), maxSlugLength)
 	if base == "" {
 		return "contact"
 	}
@@ -32,29 +28,10 @@ func slugBase(displayName string) string {
 // slugCandidates returns batch number n of base, base-1, base-2 …, each
 // suffixed candidate cut so that it fits the column.
 func slugCandidates(base string, n int) []string {
-	out := make([]string, 0, slugBatch)
-	for i := n * slugBatch; i < (n+1)*slugBatch; i++ {
-		if i == 0 {
-			out = append(out, base)
-			continue
-		}
-		suffix := "-" + strconv.Itoa(i)
-		out = append(out, truncate(base, maxSlugLength-len(suffix))+suffix)
-	}
-	return out
+	return textnorm.Numbered(base, "-", n*slugBatch, (n+1)*slugBatch, maxSlugLength)
 }
 
 // randomSlug is the retry form after a race: <base[:41]>-<8 hex>.
 func randomSlug(base string) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return truncate(base, 41) + "-" + hex.EncodeToString(b[:])
-}
-
-// truncate cuts an ASCII slug to n bytes.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
+	return textnorm.RandomSuffixed(base, "-")
 }

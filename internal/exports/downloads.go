@@ -1,6 +1,7 @@
 package exports
 
 import (
+	"apistarter/internal/httpapi"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -22,10 +23,10 @@ const DownloadPattern = "GET " + storage.FilesPath + KeyPrefix
 // downloads are in the bucket's access log.
 func LogDownloads(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &downloadRecorder{ResponseWriter: w}
+		rec := &httpapi.StatusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		if rec.status == 0 {
-			rec.status = http.StatusOK
+		if rec.Status == 0 {
+			rec.Status = http.StatusOK
 		}
 		orgID, jobID := parseObjectKey(strings.TrimPrefix(r.URL.Path, storage.FilesPath))
 		log.LogAttrs(r.Context(), slog.LevelInfo, "export download",
@@ -33,8 +34,8 @@ func LogDownloads(log *slog.Logger, next http.Handler) http.Handler {
 			slog.String("job_id", jobID),
 			slog.Int64("org_id", orgID),
 			slog.String("method", r.Method),
-			slog.Int("status", rec.status),
-			slog.Int64("bytes", rec.bytes),
+			slog.Int("status", rec.Status),
+			slog.Int64("bytes", rec.Bytes),
 			slog.String("remote_addr", r.RemoteAddr),
 			slog.String("user_agent", r.UserAgent()),
 		)
@@ -58,27 +59,3 @@ func parseObjectKey(key string) (orgID int64, jobID string) {
 	}
 	return orgID, id.String()
 }
-
-type downloadRecorder struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (d *downloadRecorder) WriteHeader(code int) {
-	if d.status == 0 {
-		d.status = code
-	}
-	d.ResponseWriter.WriteHeader(code)
-}
-
-func (d *downloadRecorder) Write(b []byte) (int, error) {
-	if d.status == 0 {
-		d.status = http.StatusOK
-	}
-	n, err := d.ResponseWriter.Write(b)
-	d.bytes += int64(n)
-	return n, err
-}
-
-func (d *downloadRecorder) Unwrap() http.ResponseWriter { return d.ResponseWriter }

@@ -6,32 +6,33 @@ import (
 	"time"
 )
 
-// statusRecorder remembers the status and size written.
-type statusRecorder struct {
+// StatusRecorder remembers the status and size written; Status is 200 once
+// a body was written without an explicit header.
+type StatusRecorder struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	Status int
+	Bytes  int64
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
+func (s *StatusRecorder) WriteHeader(code int) {
+	if s.Status == 0 {
+		s.Status = code
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
+func (s *StatusRecorder) Write(b []byte) (int, error) {
+	if s.Status == 0 {
+		s.Status = http.StatusOK
 	}
 	n, err := s.ResponseWriter.Write(b)
-	s.bytes += int64(n)
+	s.Bytes += int64(n)
 	return n, err
 }
 
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+func (s *StatusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-func (s *statusRecorder) Flush() {
+func (s *StatusRecorder) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
@@ -46,11 +47,11 @@ func AccessLog(base *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 			start := time.Now()
 			rid := RequestID(r.Context())
 			l := base.With("request_id", rid)
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := &StatusRecorder{ResponseWriter: w}
 			r = r.WithContext(WithLogger(r.Context(), l))
 			next.ServeHTTP(rec, r)
-			if rec.status == 0 {
-				rec.status = http.StatusOK
+			if rec.Status == 0 {
+				rec.Status = http.StatusOK
 			}
 			d := time.Since(start)
 			route := r.Pattern
@@ -58,18 +59,18 @@ func AccessLog(base *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 				route = "unmatched"
 			}
 			if m != nil {
-				m.observeHTTP(r.Method, route, rec.status, d)
+				m.observeHTTP(r.Method, route, rec.Status, d)
 			}
 			level := slog.LevelInfo
-			if rec.status >= 500 {
+			if rec.Status >= 500 {
 				level = slog.LevelError
 			}
 			l.LogAttrs(r.Context(), level, "http request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.String("route", route),
-				slog.Int("status", rec.status),
-				slog.Int64("bytes", rec.bytes),
+				slog.Int("status", rec.Status),
+				slog.Int64("bytes", rec.Bytes),
 				slog.Duration("duration", d),
 			)
 		})

@@ -1,11 +1,8 @@
 package images
 
 import (
+	"apistarter/internal/auth"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"mime"
 	"path"
@@ -75,14 +72,10 @@ func (s *Service) CreateShare(ctx context.Context, sc orgs.Scope, imageID int64,
 	if expiresIn != nil {
 		ttl = *expiresIn
 	}
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return ShareOut{}, fmt.Errorf("images: share token: %w", err)
-	}
-	token := base64.RawURLEncoding.EncodeToString(raw[:])
+	token := auth.RandomToken()
 	expires := s.now().Add(ttl)
 	link, err := s.q.InsertShareLink(ctx, sqlc.InsertShareLinkParams{
-		ImageID: img.ID, TokenHash: hashToken(token), CreatedByID: &sc.UserID, ExpiresAt: &expires,
+		ImageID: img.ID, TokenHash: auth.HashToken(token), CreatedByID: &sc.UserID, ExpiresAt: &expires,
 	})
 	if err != nil {
 		return ShareOut{}, fmt.Errorf("images: create share: %w", err)
@@ -105,7 +98,7 @@ func (s *Service) RevokeShare(ctx context.Context, sc orgs.Scope, imageID, share
 // ResolveShare signs the image of an active link: an unknown token is the
 // generic 404, an expired or revoked one "Share link not found".
 func (s *Service) ResolveShare(ctx context.Context, token string) (SignedURLsOut, error) {
-	row, err := s.q.ResolveShareLink(ctx, hashToken(token))
+	row, err := s.q.ResolveShareLink(ctx, auth.HashToken(token))
 	if db.IsNoRows(err) {
 		return SignedURLsOut{}, apperr.NotFoundDefault()
 	}
@@ -116,9 +109,4 @@ func (s *Service) ResolveShare(ctx context.Context, token string) (SignedURLsOut
 		return SignedURLsOut{}, apperr.NotFound("Share link not found")
 	}
 	return s.sign(ctx, row.ImageID, row.File)
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }

@@ -1,6 +1,7 @@
 package orgs
 
 import (
+	"apistarter/internal/textnorm"
 	"context"
 	"fmt"
 	"strings"
@@ -50,7 +51,7 @@ func (s *Service) CreateGroupOrg(ctx context.Context, userID int64, name string,
 	base, exact := "", slug != nil
 	if exact {
 		base = *slug
-	} else if base = truncateRunes(Slugify(name), SlugMaxLen); base == "" {
+	} else if base = textnorm.Cut(textnorm.Slugify(name), SlugMaxLen); base == "" {
 		base = "org"
 	}
 	var org sqlc.InsertOrgRow

@@ -1,11 +1,9 @@
 package orgs
 
 import (
+	"apistarter/internal/textnorm"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"strconv"
 
 	"apistarter/internal/db/sqlc"
 )
@@ -19,12 +17,8 @@ const candidateBatch = 50
 // uniqueSlug implements the reference's make_it_unique: base, then base-1,
 // base-2 …, each truncated so the whole value fits SlugMaxLen.
 func uniqueSlug(ctx context.Context, q *sqlc.Queries, base string) (string, error) {
-	base = truncateRunes(base, SlugMaxLen)
 	for start := 0; ; start += candidateBatch {
-		cands := make([]string, 0, candidateBatch)
-		for i := start; i < start+candidateBatch; i++ {
-			cands = append(cands, slugCandidate(base, i))
-		}
+		cands := textnorm.Numbered(base, "-", start, start+candidateBatch, SlugMaxLen)
 		taken, err := q.TakenOrgSlugs(ctx, cands)
 		if err != nil {
 			return "", fmt.Errorf("orgs: unique slug: %w", err)
@@ -41,25 +35,7 @@ func uniqueSlug(ctx context.Context, q *sqlc.Queries, base string) (string, erro
 	}
 }
 
-func slugCandidate(base string, n int) string {
-	if n == 0 {
-		return base
-	}
-	suffix := "-" + strconv.Itoa(n)
-	return truncateRunes(base, SlugMaxLen-len(suffix)) + suffix
-}
-
 // randomSlug is the retry form after a unique race: <slug[:41]>-<8 hex>.
 func randomSlug(slug string) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return truncateRunes(slug, 41) + "-" + hex.EncodeToString(b[:])
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
+	return textnorm.RandomSuffixed(slug, "-")
 }

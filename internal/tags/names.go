@@ -1,6 +1,7 @@
 package tags
 
 import (
+	"apistarter/internal/textnorm"
 	"strings"
 	"unicode/utf8"
 
@@ -17,7 +18,7 @@ const (
 // NormalizeName trims a requested tag name and checks it, returning the
 // clean name and its slug, or a 400 with the contract's message.
 func NormalizeName(name string) (clean, slug string, err error) {
-	clean = TrimPySpace(name)
+	clean = textnorm.TrimPySpace(name)
 	switch {
 	case clean == "":
 		return "", "", apperr.Invalid("Tag names cannot be empty.")
@@ -26,18 +27,9 @@ func NormalizeName(name string) (clean, slug string, err error) {
 	case strings.ContainsRune(clean, 0):
 		return "", "", apperr.Invalid("Tag names cannot contain NUL characters.")
 	}
-	slug = TruncateSlug(Slugify(clean), MaxSlugLength)
+	slug = textnorm.TruncateSlug(textnorm.Slugify(clean), MaxSlugLength)
 	if slug == "" {
 		return "", "", apperr.Invalid("Tag names must contain at least one letter or number.")
 	}
 	return clean, slug, nil
-}
-
-// TruncateSlug cuts an ASCII slug to n bytes without leaving a hyphen or
-// underscore at the end (NFKD can make a slug longer than its name: "ﬃ").
-func TruncateSlug(slug string, n int) string {
-	if len(slug) <= n {
-		return slug
-	}
-	return strings.TrimRight(slug[:n], "-_")
 }

@@ -1,4 +1,6 @@
-package tags
+// Package textnorm is the one Django-compatible slugify used for org, user,
+// contact and tag slugs, with the Python whitespace rules it depends on.
+package textnorm
 
 import (
 	"strings"
@@ -11,7 +13,7 @@ import (
 // Slugify is Django's slugify (allow_unicode=False): NFKD, drop non-ASCII,
 // lowercase, drop everything but letters, digits, underscores, hyphens and
 // whitespace, collapse runs of whitespace and hyphens into one hyphen, and
-// trim hyphens and underscores from both ends. Contacts use it too.
+// trim hyphens and underscores from both ends.
 func Slugify(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -46,3 +48,12 @@ func IsPySpace(r rune) bool {
 
 // TrimPySpace is Python's str.strip().
 func TrimPySpace(s string) string { return strings.TrimFunc(s, IsPySpace) }
+
+// TruncateSlug cuts an ASCII slug to n bytes without leaving a hyphen or
+// underscore at the end (NFKD can make a slug longer than its name: "ﬃ").
+func TruncateSlug(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.TrimRight(s[:n], "-_")
+}
