@@ -5,7 +5,7 @@ BIN := bin/apistarter
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X apistarter/internal/app.Version=$(VERSION)
 
-.PHONY: run test build lint generate check-generate services bench faults clean openapi
+.PHONY: run test build lint generate check-generate services bench faults clean openapi image
 
 run: services build ## start PostgreSQL/Redis if needed, then API + worker + scheduler
 	./$(BIN) dev
@@ -18,6 +18,10 @@ build:
 
 services:
 	@./scripts/services.sh
+
+# OCI image with buildah: no Docker daemon, nothing pulled (see deploy/image.env).
+image:
+	VERSION=$(VERSION) ./scripts/image.sh
 
 lint:
 	@out=$$(gofmt -l cmd internal bench 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -74,6 +74,18 @@ if ! ls /usr/lib/*/libwebp.so >/dev/null 2>&1; then
     say "hint: install libwebp-dev for ~2x faster image processing"
   fi
 fi
+# Optional: podman and buildah build and run the container image (make image and
+# its test, which skips without them). Never fatal: make test goes on without them.
+if ! command -v podman >/dev/null 2>&1 || ! command -v buildah >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing podman and buildah (container image build and test)"
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman buildah >/dev/null; } 2>/dev/null ||
+      say "podman/buildah not installed; the container image test will be skipped"
+  else
+    say "hint: install podman and buildah to build and test the container image (make image)"
+  fi
+fi
 ensure_postgres
 ensure_redis
 ensure_database
