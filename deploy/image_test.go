@@ -167,7 +167,7 @@ func TestImageServesReadyUnderPodman(t *testing.T) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				break
 			}
 		}
 		if state, _ := podman(ctx, "inspect", "--format", "{{.State.Status}}", name); state == "exited" {
@@ -179,5 +179,9 @@ func TestImageServesReadyUnderPodman(t *testing.T) {
 			t.Fatalf("%s not 200 within 90 s (last error %v); container logs:\n%s", url, err, logs)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	// The container health check compose uses: the binary probes itself.
+	if out, err := podman(ctx, "exec", name, spec["IMAGE_ENTRYPOINT"], "healthcheck"); err != nil || out != "ok" {
+		t.Errorf("apistarter healthcheck inside the container: %v: %s", err, out)
 	}
 }

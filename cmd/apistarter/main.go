@@ -34,6 +34,7 @@ Commands:
   createsuperuser --email E [--password P]
   seed-demo [--email E] [--password P]
   jobs list | jobs run NAME periodic jobs: list them, or run one now
+  healthcheck [URL]         exit 0 when serve answers /health/ready/ 200 (for container health checks)
   version                   print the version
 
 Configuration comes from environment variables (and .env); see README.md.
@@ -57,6 +58,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cmd == "version" {
 		fmt.Fprintln(stdout, app.Version)
 		return 0
+	}
+	if cmd == "healthcheck" {
+		return healthcheck(rest, stdout, stderr)
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
