@@ -21,6 +21,9 @@ fi
 VERSION="${VERSION:-$(git describe --always --dirty 2>/dev/null || echo dev)}"
 REVISION="${REVISION:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}"
 CREATED="${CREATED:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}"
+# A caller-chosen IMAGE (tests) is built alone; the default also moves :latest.
+tag_latest=""
+[ -z "${IMAGE:-}" ] && tag_latest=1
 IMAGE="${IMAGE:-$IMAGE_NAME:$VERSION}"
 GO="${GO:-go}"
 
@@ -67,7 +70,7 @@ buildah config \
   "$ctr"
 buildah commit --quiet --format oci --rm "$ctr" "$IMAGE" >/dev/null
 ctr=""
-if [ "${IMAGE##*:}" = "$VERSION" ]; then buildah tag "$IMAGE" "$IMAGE_NAME:latest"; fi
+if [ -n "$tag_latest" ]; then buildah tag "$IMAGE" "$IMAGE_NAME:latest"; fi
 
 bin_size=$(stat -c %s "$work/rootfs/$IMAGE_ENTRYPOINT")
 gz_size=$(gzip -c "$work/rootfs/$IMAGE_ENTRYPOINT" | wc -c)
