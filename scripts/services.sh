@@ -74,6 +74,17 @@ if ! ls /usr/lib/*/libwebp.so >/dev/null 2>&1; then
     say "hint: install libwebp-dev for ~2x faster image processing"
   fi
 fi
+# Optional: promtool (Debian package prometheus) checks deploy/prometheus/alerts.yml
+# in `make test`; without it that test is skipped.
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing prometheus (for promtool)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 ||
+      say "prometheus not installed; the alert rules check will be skipped"
+  else
+    say "hint: install prometheus (promtool) to check the alert rules"
+  fi
+fi
 ensure_postgres
 ensure_redis
 ensure_database
