@@ -269,7 +269,7 @@ func TestPromQLNamesParser(t *testing.T) {
 	}
 	have := map[string][]string{"a_total": {"x"}, "h_bucket": {"x", "le"}}
 	for expr, wantProblems := range map[string]int{
-		`sum by (x) (rate(a_total{x="1"}[5m]))`:                0,
+		`sum by (x) (rate(a_total{x="1"}[5m]))`:                     0,
 		`histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))`: 0,
 		`rate(b_total[5m])`:                            1,
 		`rate(a_total{y="1"}[5m])`:                     1,
