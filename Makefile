@@ -5,7 +5,7 @@ BIN := bin/apistarter
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X apistarter/internal/app.Version=$(VERSION)
 
-.PHONY: run test build lint generate check-generate services bench faults clean openapi client client-deps
+.PHONY: run test build lint generate check-generate services bench faults clean openapi client client-deps openapi-lint
 
 run: services build ## start PostgreSQL/Redis if needed, then API + worker + scheduler
 	./$(BIN) dev
@@ -53,6 +53,12 @@ client-deps:
 client: client-deps ## regenerate clients/typescript/src/schema.d.ts from docs/openapi.json and type-check
 	cd $(TSCLIENT) && npx --no-install openapi-typescript ../../docs/openapi.json --output src/schema.d.ts
 	cd $(TSCLIENT) && npx --no-install tsc --strict --noEmit -p tsconfig.json
+
+# Redocly CLI with its recommended rules (redocly.yaml); fetched by npx on
+# first use, then from npm's cache.
+REDOCLY_VERSION := 2.77.0
+openapi-lint: ## lint docs/openapi.json
+	npx --yes @redocly/cli@$(REDOCLY_VERSION) lint --format=summary --max-problems 1000 docs/openapi.json
 
 bench: services build
 	$(GO) run ./bench $(BENCH_ARGS)
