@@ -5,12 +5,12 @@ BIN := bin/apistarter
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X apistarter/internal/app.Version=$(VERSION)
 
-.PHONY: run test build lint generate check-generate services bench faults clean openapi image
+.PHONY: run test build lint generate check-generate services bench faults clean openapi image client client-deps openapi-lint
 
 run: services build ## start PostgreSQL/Redis if needed, then API + worker + scheduler
 	./$(BIN) dev
 
-test: services check-generate lint ## everything CI runs
+test: services check-generate lint client-deps ## everything CI runs
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 build:
@@ -41,6 +41,28 @@ check-generate:
 
 openapi: services ## regenerate the committed contract docs/openapi.json
 	UPDATE_OPENAPI=1 $(GO) test -count=1 -run TestOpenAPIContractCommitted ./internal/app/
+
+# TypeScript client (clients/typescript): pinned npm packages from the
+# committed lock file, installed once (npm's cache makes later installs
+# offline). Never fails `make test`: without npm the client test is skipped.
+TSCLIENT := clients/typescript
+client-deps:
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "client-deps: npm not found; the TypeScript client test will be skipped"; \
+	elif [ ! -f $(TSCLIENT)/node_modules/.package-lock.json ] || [ $(TSCLIENT)/package-lock.json -nt $(TSCLIENT)/node_modules/.package-lock.json ]; then \
+		(cd $(TSCLIENT) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) || \
+			echo "client-deps: npm ci failed; the TypeScript client test will be skipped"; \
+	fi
+
+client: client-deps ## regenerate clients/typescript/src/schema.d.ts from docs/openapi.json and type-check
+	cd $(TSCLIENT) && npx --no-install openapi-typescript ../../docs/openapi.json --output src/schema.d.ts
+	cd $(TSCLIENT) && npx --no-install tsc --strict --noEmit -p tsconfig.json
+
+# Redocly CLI with its recommended rules (redocly.yaml); fetched by npx on
+# first use, then from npm's cache.
+REDOCLY_VERSION := 2.77.0
+openapi-lint: ## lint docs/openapi.json
+	npx --yes @redocly/cli@$(REDOCLY_VERSION) lint --format=summary --max-problems 1000 docs/openapi.json
 
 bench: services build
 	$(GO) run ./bench $(BENCH_ARGS)

@@ -86,6 +86,17 @@ if ! command -v podman >/dev/null 2>&1 || ! command -v buildah >/dev/null 2>&1; 
     say "hint: install podman and buildah to build and test the container image (make image)"
   fi
 fi
+# Optional: promtool (Debian package prometheus) checks deploy/prometheus/alerts.yml
+# in `make test`; without it that test is skipped.
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing prometheus (for promtool)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 ||
+      say "prometheus not installed; the alert rules check will be skipped"
+  else
+    say "hint: install prometheus (promtool) to check the alert rules"
+  fi
+fi
 ensure_postgres
 ensure_redis
 ensure_database

@@ -13,6 +13,8 @@ import (
 	"apistarter/internal/jobs"
 	"apistarter/internal/mail/mailtest"
 	"apistarter/internal/testutil"
+
+	"github.com/google/uuid"
 )
 
 func basic(user, pass string) map[string]string {
@@ -85,6 +87,7 @@ func TestMetricsReportTasksQueuesAndOutbox(t *testing.T) {
 		`outbox_relayed_total{result="enqueued"} 1`,
 		`outbox_backlog{state="unfinished"} 0`,
 		`outbox_backlog{state="unrelayed"} 0`,
+		`outbox_oldest_unfinished_age_seconds 0`,
 		`queue_tasks{queue="email",state="pending"} 0`,
 		`queue_tasks{queue="exports",state="pending"} 0`,
 		`queue_processed_total{queue="email"} 1`,
@@ -93,6 +96,32 @@ func TestMetricsReportTasksQueuesAndOutbox(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+}
+
+// The oldest task not yet done sets outbox_oldest_unfinished_age_seconds,
+// whether or not it reached Redis; finished and failed rows do not count.
+func TestMetricsReportOldestUnfinishedOutboxAge(t *testing.T) {
+	t.Parallel()
+	s := testutil.NewServer(t)
+	waiting := enqueueEmail(t, s, "waiting", true)
+	done := enqueueEmail(t, s, "done", true)
+	failed := enqueueEmail(t, s, "failed", true)
+	ctx := context.Background()
+	for _, q := range []struct {
+		sql string
+		id  uuid.UUID
+	}{
+		{`UPDATE outbox SET created_at = now() - interval '10 minutes' WHERE id = $1`, waiting},
+		{`UPDATE outbox SET created_at = now() - interval '2 hours', completed_at = now() WHERE id = $1`, done},
+		{`UPDATE outbox SET created_at = now() - interval '3 hours', failed_at = now() WHERE id = $1`, failed},
+	} {
+		if _, err := s.App.DB.Exec(ctx, q.sql, q.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if age := metricValue(t, s, "outbox_oldest_unfinished_age_seconds"); age < 600 || age >= 7200 {
+		t.Fatalf("oldest unfinished age %vs, want the waiting row's ~600s", age)
 	}
 }
 

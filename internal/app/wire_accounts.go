@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 
@@ -50,6 +51,12 @@ func (a *App) buildAccounts() error {
 		if err != nil {
 			a.acc.err = err
 			return
+		}
+		for _, c := range lim.Collectors() {
+			if err := a.Metrics.Registry.Register(c); err != nil {
+				a.acc.err = fmt.Errorf("ratelimit: metrics: %w", err)
+				return
+			}
 		}
 		templates, err := mail.NewTemplates()
 		if err != nil {

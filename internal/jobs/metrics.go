@@ -85,7 +85,7 @@ type StatusCollector struct {
 	timeout   time.Duration
 
 	queueTasks, queueLatency, queuePaused, queueProcessed, queueFailed *prometheus.Desc
-	outbox, servers, busy, redisUp                                     *prometheus.Desc
+	outbox, outboxAge, servers, busy, redisUp                          *prometheus.Desc
 }
 
 // NewStatusCollector reports through inspector and db; ping checks Redis.
@@ -98,6 +98,7 @@ func NewStatusCollector(inspector *asynq.Inspector, ping func(context.Context) e
 		queueProcessed: prometheus.NewDesc("queue_processed_total", "Tasks processed from the queue by all workers.", []string{"queue"}, nil),
 		queueFailed:    prometheus.NewDesc("queue_failed_total", "Task runs that failed, by all workers.", []string{"queue"}, nil),
 		outbox:         prometheus.NewDesc("outbox_backlog", "Outbox rows: unrelayed (never sent to Redis), unfinished (not completed or failed), failed.", []string{"state"}, nil),
+		outboxAge:      prometheus.NewDesc("outbox_oldest_unfinished_age_seconds", "Age of the oldest outbox row not yet completed or failed (0 when none).", nil, nil),
 		servers:        prometheus.NewDesc("worker_processes", "Worker processes alive (by their Redis heartbeat).", nil, nil),
 		busy:           prometheus.NewDesc("worker_busy", "Tasks running right now across all workers.", nil, nil),
 		redisUp:        prometheus.NewDesc("redis_up", "1 when Redis answered this scrape.", nil, nil),
@@ -106,7 +107,7 @@ func NewStatusCollector(inspector *asynq.Inspector, ping func(context.Context) e
 
 // Describe implements prometheus.Collector.
 func (c *StatusCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.queueTasks, c.queueLatency, c.queuePaused, c.queueProcessed, c.queueFailed, c.outbox, c.servers, c.busy, c.redisUp} {
+	for _, d := range []*prometheus.Desc{c.queueTasks, c.queueLatency, c.queuePaused, c.queueProcessed, c.queueFailed, c.outbox, c.outboxAge, c.servers, c.busy, c.redisUp} {
 		ch <- d
 	}
 }
@@ -131,6 +132,7 @@ func (c *StatusCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(row.Unrelayed), "unrelayed")
 		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(row.Unfinished), "unfinished")
 		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(row.Failed), "failed")
+		ch <- prometheus.MustNewConstMetric(c.outboxAge, prometheus.GaugeValue, row.OldestUnfinishedSeconds)
 	}
 
 	var snap queueSnapshot

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -38,6 +39,8 @@ type Limiter struct {
 
 	redisDownUntil atomic.Int64 // unix nanos
 	lastWarning    atomic.Int64 // unix nanos; outage logged at most once a minute
+
+	refused *prometheus.CounterVec
 }
 
 // New builds a limiter. It fails on a malformed TRUSTED_PROXIES entry.
@@ -51,6 +54,9 @@ func New(o Options) (*Limiter, error) {
 		log = slog.Default()
 	}
 	l := &Limiter{enabled: o.Enabled, rdb: o.Redis, ips: ips, log: log, now: time.Now, local: newLocalLimiter(localCapacity)}
+	l.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ratelimit_refused_total", Help: "Requests refused by a rate limit, by scope.",
+	}, []string{"scope"})
 	if o.Redis != nil {
 		l.gcra = redis_rate.NewLimiter(o.Redis)
 	}
@@ -59,6 +65,11 @@ func New(o Options) (*Limiter, error) {
 
 // Enabled reports whether limits are enforced.
 func (l *Limiter) Enabled() bool { return l.enabled }
+
+// Collectors are the limiter's Prometheus series.
+func (l *Limiter) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{l.refused}
+}
 
 // IPs returns the client-IP resolver.
 func (l *Limiter) IPs() *IPResolver { return l.ips }
@@ -71,6 +82,14 @@ func (l *Limiter) Allow(ctx context.Context, scope Scope, ident string) Result {
 	if !l.enabled {
 		return allowAll()
 	}
+	res := l.allow(ctx, scope, ident)
+	if !res.Allowed {
+		l.refused.WithLabelValues(scope.Name).Inc()
+	}
+	return res
+}
+
+func (l *Limiter) allow(ctx context.Context, scope Scope, ident string) Result {
 	key := scope.Name + ":" + ident
 	if l.redisUsable() {
 		res, err := l.gcra.Allow(ctx, key, redis_rate.Limit{Rate: scope.Rate.Limit, Burst: scope.Rate.Limit, Period: scope.Rate.Period})

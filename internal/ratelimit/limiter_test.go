@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -70,5 +71,30 @@ func TestRedisDownFallsBackToLocalLimits(t *testing.T) {
 	b.Failure(context.Background(), "k")
 	if b.Locked(context.Background(), "k") <= 0 {
 		t.Fatal("fallback backoff does not lock")
+	}
+}
+
+// Refusals are counted by scope (ratelimit_refused_total), passes are not.
+func TestRefusalsAreCountedByScope(t *testing.T) {
+	t.Parallel()
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = dead.Close() })
+	l, _ := New(Options{Enabled: true, Redis: dead, Log: slog.New(slog.DiscardHandler)})
+	login, search := Scope{Name: "login", Rate: PerMinute(2)}, Scope{Name: "search", Rate: PerMinute(5)}
+	for range 5 {
+		l.Allow(context.Background(), login, "u:1")
+		l.Allow(context.Background(), search, "u:1")
+	}
+	for scope, want := range map[string]float64{"login": 3, "search": 0} {
+		var m dto.Metric
+		if err := l.refused.WithLabelValues(scope).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.GetCounter().GetValue(); got != want {
+			t.Errorf("%s refusals = %v, want %v", scope, got, want)
+		}
+	}
+	if n := len(l.Collectors()); n != 1 {
+		t.Errorf("%d collectors, want 1", n)
 	}
 }

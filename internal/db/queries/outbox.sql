@@ -52,7 +52,9 @@ DELETE FROM outbox WHERE id IN (
 SELECT
     (SELECT count(*) FROM outbox o1 WHERE o1.completed_at IS NULL AND o1.failed_at IS NULL AND o1.relayed_at IS NULL) AS unrelayed,
     (SELECT count(*) FROM outbox o2 WHERE o2.completed_at IS NULL AND o2.failed_at IS NULL) AS unfinished,
-    (SELECT count(*) FROM outbox o3 WHERE o3.failed_at IS NOT NULL) AS failed;
+    (SELECT count(*) FROM outbox o3 WHERE o3.failed_at IS NOT NULL) AS failed,
+    (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(o4.created_at)), 0)::float8 FROM outbox o4
+        WHERE o4.completed_at IS NULL AND o4.failed_at IS NULL) AS oldest_unfinished_seconds;
 
 -- name: TryAdvisoryLock :one
 -- Periodic jobs: one run of a job at a time across all workers. Session-level,

@@ -164,19 +164,27 @@ const outboxBacklog = `-- name: OutboxBacklog :one
 SELECT
     (SELECT count(*) FROM outbox o1 WHERE o1.completed_at IS NULL AND o1.failed_at IS NULL AND o1.relayed_at IS NULL) AS unrelayed,
     (SELECT count(*) FROM outbox o2 WHERE o2.completed_at IS NULL AND o2.failed_at IS NULL) AS unfinished,
-    (SELECT count(*) FROM outbox o3 WHERE o3.failed_at IS NOT NULL) AS failed
+    (SELECT count(*) FROM outbox o3 WHERE o3.failed_at IS NOT NULL) AS failed,
+    (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(o4.created_at)), 0)::float8 FROM outbox o4
+        WHERE o4.completed_at IS NULL AND o4.failed_at IS NULL) AS oldest_unfinished_seconds
 `
 
 type OutboxBacklogRow struct {
-	Unrelayed  int64
-	Unfinished int64
-	Failed     int64
+	Unrelayed               int64
+	Unfinished              int64
+	Failed                  int64
+	OldestUnfinishedSeconds float64
 }
 
 func (q *Queries) OutboxBacklog(ctx context.Context) (OutboxBacklogRow, error) {
 	row := q.db.QueryRow(ctx, outboxBacklog)
 	var i OutboxBacklogRow
-	err := row.Scan(&i.Unrelayed, &i.Unfinished, &i.Failed)
+	err := row.Scan(
+		&i.Unrelayed,
+		&i.Unfinished,
+		&i.Failed,
+		&i.OldestUnfinishedSeconds,
+	)
 	return i, err
 }
 
