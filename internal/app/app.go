@@ -5,10 +5,8 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"apistarter/internal/auth"
 	"apistarter/internal/config"
@@ -51,12 +49,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	a := &App{Cfg: cfg, Log: log, DB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics()}
 	a.closers = append(a.closers, pool.Close)
 
-	rc, err := OpenRedis(ctx, cfg.RedisURL)
+	rc, conn, err := OpenRedis(ctx, cfg)
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.Redis = rc
+	a.Redis, a.bg.redis = rc, conn
 	a.closers = append(a.closers, func() { _ = rc.Close() })
 
 	if a.Tokens, err = auth.NewTokens(cfg.JWTSigningKeys, cfg.JWTIssuer, cfg.JWTAudience); err != nil {
@@ -74,26 +72,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		}
 	}
 	return a, nil
-}
-
-// OpenRedis parses redis:// or rediss:// (password and TLS included) and
-// checks the server answers, so a wrong password fails at startup.
-func OpenRedis(ctx context.Context, url string) (*redis.Client, error) {
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("redis: parse REDIS_URL: %w", err)
-	}
-	opt.DialTimeout = 2 * time.Second
-	opt.ReadTimeout = time.Second
-	opt.WriteTimeout = time.Second
-	rc := redis.NewClient(opt)
-	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := rc.Ping(pingCtx).Err(); err != nil {
-		_ = rc.Close()
-		return nil, fmt.Errorf("redis: cannot connect to %s: %w", opt.Addr, err)
-	}
-	return rc, nil
 }
 
 // Close releases everything in reverse order of creation.

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -28,6 +29,21 @@ type Config struct {
 	DatabaseURL   string
 	RedisURL      string
 	PublicBaseURL string
+
+	// DatabaseDirectURL reaches PostgreSQL without a transaction pooler: the
+	// session advisory locks, LISTEN and migrations need a session of their
+	// own. Defaults to DatabaseURL.
+	DatabaseDirectURL string
+	// DatabasePooler is "none" or "pgbouncer" (transaction pooling: no
+	// prepared statements, no per-session settings on DatabaseURL).
+	DatabasePooler string
+
+	// RedisSentinelAddrs, when set, finds the Redis primary through these
+	// Sentinels (host:port) under RedisSentinelMaster; REDIS_URL then only
+	// gives the data nodes' password, database and TLS.
+	RedisSentinelAddrs    []string
+	RedisSentinelMaster   string
+	RedisSentinelPassword string
 	FrontendURL   string
 	ProjectName   string
 	LogLevel      string
@@ -142,6 +158,17 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	c.PublicMediaBaseURL = strings.TrimRight(r.str("PUBLIC_MEDIA_BASE_URL", c.PublicBaseURL+"/media"), "/")
 	c.CORSAllowedOrigins = r.list("CORS_ALLOWED_ORIGINS", c.FrontendURL)
+	c.DatabaseDirectURL = r.url("DATABASE_DIRECT_URL", c.DatabaseURL, "postgres", "postgresql")
+	c.DatabasePooler = r.oneOf("DATABASE_POOLER", "none", "none", "pgbouncer")
+	c.RedisSentinelAddrs = r.list("REDIS_SENTINEL_ADDRS", "")
+	c.RedisSentinelMaster = r.str("REDIS_SENTINEL_MASTER", "mymaster")
+	c.RedisSentinelPassword = r.str("REDIS_SENTINEL_PASSWORD", "")
+	for _, a := range c.RedisSentinelAddrs {
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			r.problem("REDIS_SENTINEL_ADDRS: every address must be host:port")
+			break
+		}
+	}
 
 	for _, k := range c.JWTSigningKeys {
 		if len(k) < 16 {

@@ -37,6 +37,9 @@ func TestEachBadVariableGivesOneLine(t *testing.T) {
 		"RATELIMIT_ENABLED":     "maybe",
 		"DASHBOARD_BASIC_AUTH":  "nocolon",
 		"JWT_SIGNING_KEYS":      "short",
+		"DATABASE_DIRECT_URL":   "mysql://x",
+		"DATABASE_POOLER":       "pgpool",
+		"REDIS_SENTINEL_ADDRS":  "127.0.0.1",
 	}
 	for name, val := range cases {
 		t.Run(name, func(t *testing.T) {
