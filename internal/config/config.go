@@ -44,9 +44,9 @@ type Config struct {
 	RedisSentinelAddrs    []string
 	RedisSentinelMaster   string
 	RedisSentinelPassword string
-	FrontendURL   string
-	ProjectName   string
-	LogLevel      string
+	FrontendURL           string
+	ProjectName           string
+	LogLevel              string
 
 	SecretKey      string
 	JWTSigningKeys []string // first signs, all verify
