@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -26,28 +27,50 @@ var Version = "dev"
 
 // App holds every long-lived dependency of one process.
 type App struct {
-	Cfg     *config.Config
-	Log     *slog.Logger
-	DB      *pgxpool.Pool
-	Redis   *redis.Client
-	Queries *sqlc.Queries
-	Tokens  *auth.Tokens
-	Auth    *auth.Authenticator
-	Outbox  *jobs.Outbox
-	Metrics *httpapi.Metrics
+	Cfg *config.Config
+	Log *slog.Logger
+	DB  *pgxpool.Pool
+	// DirectDB reaches PostgreSQL without the transaction pooler: session
+	// advisory locks (export runs, periodic jobs) live on its connections.
+	// It is DB itself when no pooler is configured.
+	DirectDB *pgxpool.Pool
+	Redis    *redis.Client
+	Queries  *sqlc.Queries
+	Tokens   *auth.Tokens
+	Auth     *auth.Authenticator
+	Outbox   *jobs.Outbox
+	Metrics  *httpapi.Metrics
 	services
 
 	closers []func()
 }
 
+// DirectPoolSize bounds the connections a process opens on
+// DATABASE_DIRECT_URL: the worker's concurrency plus room for periodic jobs.
+const DirectPoolSize = jobs.DefaultConcurrency + 2
+
 // New connects to PostgreSQL and Redis and builds the shared services.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
-	pool, err := db.Open(ctx, cfg.DatabaseURL)
+	var opts []db.Option
+	if cfg.DatabasePooler != "none" {
+		opts = append(opts, db.ThroughPooler(cfg.DatabaseURL))
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL, opts...)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: log, DB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics()}
+	a := &App{Cfg: cfg, Log: log, DB: pool, DirectDB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics()}
 	a.closers = append(a.closers, pool.Close)
+	if cfg.DatabaseDirectURL != cfg.DatabaseURL {
+		// One connection per concurrent export run or periodic job.
+		direct, err := db.Open(ctx, cfg.DatabaseDirectURL, db.MaxConns(DirectPoolSize))
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("direct connection (DATABASE_DIRECT_URL): %w", err)
+		}
+		a.DirectDB = direct
+		a.closers = append(a.closers, direct.Close)
+	}
 
 	rc, conn, err := OpenRedis(ctx, cfg)
 	if err != nil {

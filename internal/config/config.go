@@ -160,6 +160,9 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	c.CORSAllowedOrigins = r.list("CORS_ALLOWED_ORIGINS", c.FrontendURL)
 	c.DatabaseDirectURL = r.url("DATABASE_DIRECT_URL", c.DatabaseURL, "postgres", "postgresql")
 	c.DatabasePooler = r.oneOf("DATABASE_POOLER", "none", "none", "pgbouncer")
+	if c.DatabasePooler != "none" && r.str("DATABASE_DIRECT_URL", "") == "" {
+		r.problem("DATABASE_DIRECT_URL: required when DATABASE_POOLER is set (session advisory locks, LISTEN and migrations need a direct connection)")
+	}
 	c.RedisSentinelAddrs = r.list("REDIS_SENTINEL_ADDRS", "")
 	c.RedisSentinelMaster = r.str("REDIS_SENTINEL_MASTER", "mymaster")
 	c.RedisSentinelPassword = r.str("REDIS_SENTINEL_PASSWORD", "")
