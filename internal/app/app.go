@@ -5,9 +5,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"apistarter/internal/auth"
 	"apistarter/internal/config"
@@ -43,7 +45,12 @@ type App struct {
 	services
 
 	closers []func()
+	// draining is set when serve starts shutting down: readiness fails.
+	draining atomic.Bool
 }
+
+// errDraining fails readiness while the server shuts down.
+var errDraining = errors.New("shutting down")
 
 // DirectPoolSize bounds the connections a process opens on
 // DATABASE_DIRECT_URL: the worker's concurrency plus room for periodic jobs.
@@ -117,6 +124,12 @@ func (a *App) Handler() (http.Handler, huma.API, error) {
 	mux.Handle("GET /health/ready/{$}", httpapi.Ready(map[string]httpapi.Checker{
 		"postgres": httpapi.CheckFunc(func(ctx context.Context) error { return a.DB.Ping(ctx) }),
 		"redis":    httpapi.CheckFunc(func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }),
+		"serving": httpapi.CheckFunc(func(context.Context) error {
+			if a.draining.Load() {
+				return errDraining
+			}
+			return nil
+		}),
 	}))
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

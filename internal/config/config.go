@@ -77,10 +77,14 @@ type Config struct {
 	ExportRetentionDays              int
 	ExportStaleAfter                 time.Duration
 	PermissionCacheTTL               time.Duration
-	DashboardBasicAuth               string
-	TrustedProxies                   []string
-	CORSAllowedOrigins               []string
-	BrowserCookieSecure              bool
+	// ShutdownDrainDelay: on SIGTERM, serve answers /health/ready/ 503 and
+	// keeps serving this long before it stops accepting, so a balancer
+	// stops routing to it first.
+	ShutdownDrainDelay  time.Duration
+	DashboardBasicAuth  string
+	TrustedProxies      []string
+	CORSAllowedOrigins  []string
+	BrowserCookieSecure bool
 
 	// PasswordHashMemoryKiB and friends are the argon2id parameters.
 	PasswordHashMemoryKiB uint32
@@ -148,6 +152,7 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		ExportRetentionDays:              r.intRange("EXPORT_RETENTION_DAYS", 7, 1, 3650),
 		ExportStaleAfter:                 r.duration("EXPORT_STALE_AFTER", 35*time.Minute),
 		PermissionCacheTTL:               r.duration("PERMISSION_CACHE_TTL", time.Hour),
+		ShutdownDrainDelay:               r.duration("SHUTDOWN_DRAIN_DELAY", 0),
 		DashboardBasicAuth:               r.str("DASHBOARD_BASIC_AUTH", ""),
 		TrustedProxies:                   r.list("TRUSTED_PROXIES", ""),
 		BrowserCookieSecure:              r.boolean("BROWSER_REFRESH_COOKIE_SECURE", false),
@@ -184,6 +189,9 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	if c.PermissionCacheTTL <= 0 {
 		r.problem("PERMISSION_CACHE_TTL: must be positive")
+	}
+	if c.ShutdownDrainDelay < 0 || c.ShutdownDrainDelay > time.Minute {
+		r.problem("SHUTDOWN_DRAIN_DELAY: must be between 0s and 1m")
 	}
 	if c.ExportStaleAfter <= 0 {
 		r.problem("EXPORT_STALE_AFTER: must be positive")

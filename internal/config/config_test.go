@@ -40,6 +40,7 @@ func TestEachBadVariableGivesOneLine(t *testing.T) {
 		"DATABASE_DIRECT_URL":   "mysql://x",
 		"DATABASE_POOLER":       "pgpool",
 		"REDIS_SENTINEL_ADDRS":  "127.0.0.1",
+		"SHUTDOWN_DRAIN_DELAY":  "2h",
 	}
 	for name, val := range cases {
 		t.Run(name, func(t *testing.T) {
