@@ -52,7 +52,7 @@ func StartPgCluster(ctx context.Context, pgBin string) (*PgCluster, error) {
 		c.Destroy(io.Discard)
 		return nil, err
 	}
-	if err := c.start(ctx); err != nil {
+	if err := c.Start(ctx); err != nil {
 		c.Destroy(io.Discard)
 		return nil, err
 	}
@@ -94,15 +94,15 @@ func (c *PgCluster) URL(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, db)
 }
 
-func (c *PgCluster) start(ctx context.Context) error {
+func (c *PgCluster) Start(ctx context.Context) error {
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", c.Port, c.dir)
 	_, err := c.run(ctx, "pg_ctl", "-D", c.data(), "-l", filepath.Join(c.dir, "postgres.log"), "-o", opts, "-w", "-t", "60", "start")
 	return err
 }
 
-// stop shuts the server down: fast mode disconnects every client at once,
+// Stop shuts the server down: fast mode disconnects every client at once,
 // like a crash from the clients' point of view, but leaves a clean cluster.
-func (c *PgCluster) stop(ctx context.Context) error {
+func (c *PgCluster) Stop(ctx context.Context) error {
 	_, err := c.run(ctx, "pg_ctl", "-D", c.data(), "-m", "fast", "-w", "-t", "60", "stop")
 	return err
 }
