@@ -5,7 +5,7 @@ BIN := bin/apistarter
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X apistarter/internal/app.Version=$(VERSION)
 
-.PHONY: run test build lint generate check-generate services bench faults clean openapi image client client-deps openapi-lint
+.PHONY: run test build lint generate check-generate services bench faults cluster clean openapi image client client-deps openapi-lint
 
 run: services build ## start PostgreSQL/Redis if needed, then API + worker + scheduler
 	./$(BIN) dev
@@ -72,3 +72,6 @@ faults: services build
 
 clean:
 	rm -rf bin var
+
+cluster: services build ## HAProxy, 2×serve/worker/scheduler, PgBouncer, Redis Sentinel: rolling deploys and failover
+	$(GO) run ./bench/cluster $(CLUSTER_ARGS)

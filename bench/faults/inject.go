@@ -73,11 +73,11 @@ func catalogue(o *options) []fault {
 		}},
 		{"pg-restart", fmt.Sprintf("PostgreSQL stopped for %s, restarted", out), true, func(ctx context.Context, r *rig, f *faultRun) error {
 			f.Inject = time.Now()
-			if err := r.pg.stop(ctx); err != nil {
+			if err := r.pg.Stop(ctx); err != nil {
 				return err
 			}
 			sleep(ctx, out)
-			if err := r.pg.start(ctx); err != nil {
+			if err := r.pg.Start(ctx); err != nil {
 				return err
 			}
 			f.Restored = time.Now()

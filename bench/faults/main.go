@@ -25,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"apistarter/bench/harness"
 )
 
 func main() {
@@ -105,7 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		o.faults = append(o.faults, f)
 	}
 	if o.pgBin == "" {
-		o.pgBin = findPgBin()
+		o.pgBin = harness.FindPgBin()
 	}
 	if o.contacts < 100 || o.concurrency < 1 || o.burst < 1 {
 		return nil, errors.New("need -n ≥ 100, -c ≥ 1, -burst ≥ 1")

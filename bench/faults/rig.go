@@ -21,7 +21,7 @@ type rig struct {
 	opts   *options
 	log    io.Writer
 	logDir string
-	pg     *pgCluster
+	pg     *harness.PgCluster
 	redis  *redisServer
 	sink   *harness.Sink
 	app    *harness.App
@@ -77,7 +77,7 @@ func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
 	}}
 
 	start := time.Now()
-	if r.pg, err = startCluster(ctx, o.pgBin); err != nil {
+	if r.pg, err = harness.StartPgCluster(ctx, o.pgBin); err != nil {
 		return nil, err
 	}
 	if r.redis, err = startRedis(ctx, r.logDir); err != nil {
@@ -87,11 +87,11 @@ func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
 		return nil, err
 	}
 	fmt.Fprintf(log, "faults: PostgreSQL on :%d, Redis on :%d, SMTP sink on :%d (%.1f s); logs in %s\n",
-		r.pg.port, r.redis.port, r.sink.Port(), time.Since(start).Seconds(), r.logDir)
-	if err := harness.RecreateDatabase(ctx, r.pg.url("postgres"), "apistarter"); err != nil {
+		r.pg.Port, r.redis.port, r.sink.Port(), time.Since(start).Seconds(), r.logDir)
+	if err := harness.RecreateDatabase(ctx, r.pg.URL("postgres"), "apistarter"); err != nil {
 		return nil, err
 	}
-	r.app.DatabaseURL = r.pg.url("apistarter")
+	r.app.DatabaseURL = r.pg.URL("apistarter")
 	r.app.RedisURL = "redis://" + r.redis.addr() + "/0"
 	r.app.SMTPPort = r.sink.Port()
 	if r.app.HTTPPort, err = harness.FreePort(); err != nil {
@@ -174,7 +174,7 @@ func (r *rig) tearDown() {
 		r.redis.destroy()
 	}
 	if r.pg != nil {
-		r.pg.destroy(r.log, r.logDir)
+		r.pg.Destroy(r.log, r.logDir)
 	}
 	if r.app != nil && r.app.Dir != "" {
 		_ = os.RemoveAll(r.app.Dir)

@@ -166,7 +166,9 @@ func migrate(ctx context.Context, cfg *config.Config, args []string, out io.Writ
 	if len(args) > 0 {
 		action = args[0]
 	}
-	pool, err := db.Open(ctx, cfg.DatabaseURL)
+	// Migrations take goose's session lock and may need session settings:
+	// never through a transaction pooler.
+	pool, err := db.Open(ctx, cfg.DatabaseDirectURL)
 	if err != nil {
 		return err
 	}

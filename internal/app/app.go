@@ -5,10 +5,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
+	"sync/atomic"
 
 	"apistarter/internal/auth"
 	"apistarter/internal/config"
@@ -28,35 +29,62 @@ var Version = "dev"
 
 // App holds every long-lived dependency of one process.
 type App struct {
-	Cfg     *config.Config
-	Log     *slog.Logger
-	DB      *pgxpool.Pool
-	Redis   *redis.Client
-	Queries *sqlc.Queries
-	Tokens  *auth.Tokens
-	Auth    *auth.Authenticator
-	Outbox  *jobs.Outbox
-	Metrics *httpapi.Metrics
+	Cfg *config.Config
+	Log *slog.Logger
+	DB  *pgxpool.Pool
+	// DirectDB reaches PostgreSQL without the transaction pooler: session
+	// advisory locks (export runs, periodic jobs) live on its connections.
+	// It is DB itself when no pooler is configured.
+	DirectDB *pgxpool.Pool
+	Redis    *redis.Client
+	Queries  *sqlc.Queries
+	Tokens   *auth.Tokens
+	Auth     *auth.Authenticator
+	Outbox   *jobs.Outbox
+	Metrics  *httpapi.Metrics
 	services
 
 	closers []func()
+	// draining is set when serve starts shutting down: readiness fails.
+	draining atomic.Bool
 }
+
+// errDraining fails readiness while the server shuts down.
+var errDraining = errors.New("shutting down")
+
+// DirectPoolSize bounds the connections a process opens on
+// DATABASE_DIRECT_URL: the worker's concurrency plus room for periodic jobs.
+const DirectPoolSize = jobs.DefaultConcurrency + 2
 
 // New connects to PostgreSQL and Redis and builds the shared services.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
-	pool, err := db.Open(ctx, cfg.DatabaseURL)
+	var opts []db.Option
+	if cfg.DatabasePooler != "none" {
+		opts = append(opts, db.ThroughPooler(cfg.DatabaseURL))
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL, opts...)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: log, DB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics()}
+	a := &App{Cfg: cfg, Log: log, DB: pool, DirectDB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics()}
 	a.closers = append(a.closers, pool.Close)
+	if cfg.DatabaseDirectURL != cfg.DatabaseURL {
+		// One connection per concurrent export run or periodic job.
+		direct, err := db.Open(ctx, cfg.DatabaseDirectURL, db.MaxConns(DirectPoolSize))
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("direct connection (DATABASE_DIRECT_URL): %w", err)
+		}
+		a.DirectDB = direct
+		a.closers = append(a.closers, direct.Close)
+	}
 
-	rc, err := OpenRedis(ctx, cfg.RedisURL)
+	rc, conn, err := OpenRedis(ctx, cfg)
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.Redis = rc
+	a.Redis, a.bg.redis = rc, conn
 	a.closers = append(a.closers, func() { _ = rc.Close() })
 
 	if a.Tokens, err = auth.NewTokens(cfg.JWTSigningKeys, cfg.JWTIssuer, cfg.JWTAudience); err != nil {
@@ -74,26 +102,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		}
 	}
 	return a, nil
-}
-
-// OpenRedis parses redis:// or rediss:// (password and TLS included) and
-// checks the server answers, so a wrong password fails at startup.
-func OpenRedis(ctx context.Context, url string) (*redis.Client, error) {
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("redis: parse REDIS_URL: %w", err)
-	}
-	opt.DialTimeout = 2 * time.Second
-	opt.ReadTimeout = time.Second
-	opt.WriteTimeout = time.Second
-	rc := redis.NewClient(opt)
-	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := rc.Ping(pingCtx).Err(); err != nil {
-		_ = rc.Close()
-		return nil, fmt.Errorf("redis: cannot connect to %s: %w", opt.Addr, err)
-	}
-	return rc, nil
 }
 
 // Close releases everything in reverse order of creation.
@@ -116,6 +124,12 @@ func (a *App) Handler() (http.Handler, huma.API, error) {
 	mux.Handle("GET /health/ready/{$}", httpapi.Ready(map[string]httpapi.Checker{
 		"postgres": httpapi.CheckFunc(func(ctx context.Context) error { return a.DB.Ping(ctx) }),
 		"redis":    httpapi.CheckFunc(func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }),
+		"serving": httpapi.CheckFunc(func(context.Context) error {
+			if a.draining.Load() {
+				return errDraining
+			}
+			return nil
+		}),
 	}))
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

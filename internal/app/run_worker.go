@@ -22,6 +22,7 @@ func (a *App) NewWorker() (*jobs.Worker, error) {
 	return &jobs.Worker{
 		Redis:           a.bg.redis,
 		DB:              a.DB,
+		LockDB:          a.DirectDB,
 		Registry:        a.Jobs,
 		Log:             a.Log.With("component", "worker"),
 		Metrics:         a.bg.metrics,
@@ -37,6 +38,7 @@ func (a *App) NewRelay() (*jobs.Relay, error) {
 	}
 	return &jobs.Relay{
 		DB:      a.DB,
+		Listen:  a.DirectDB,
 		Redis:   a.bg.redis,
 		Log:     a.Log.With("component", "relay"),
 		Metrics: a.bg.metrics,
@@ -99,7 +101,7 @@ func (a *App) JobsRun(ctx context.Context, name string, out io.Writer) error {
 		return fmt.Errorf("%w: unknown job %q (see: apistarter jobs list)", config.ErrUsage, name)
 	}
 	start := time.Now()
-	res, err := jobs.RunLocked(ctx, a.DB, p)
+	res, err := jobs.RunLocked(ctx, a.DirectDB, p)
 	if errors.Is(err, jobs.ErrJobBusy) {
 		return fmt.Errorf("jobs: %s is running in a worker right now; try again later", name)
 	}

@@ -39,6 +39,21 @@ func (a *App) Serve(ctx context.Context) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Drain: readiness fails at once so a balancer stops routing here;
+	// requests keep being served (without keep-alive, so clients move on)
+	// for the drain delay, then in-flight ones finish.
+	a.draining.Store(true)
+	srv.SetKeepAlivesEnabled(false)
+	if d := a.Cfg.ShutdownDrainDelay; d > 0 {
+		a.Log.Info("http server draining", "delay", d.String())
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case err := <-errc:
+			t.Stop()
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -44,6 +44,7 @@ func (a *App) buildExports() error {
 	}
 	svc, err := exports.NewService(exports.Deps{
 		Pool:          a.DB,
+		LockPool:      a.DirectDB,
 		Outbox:        a.Outbox,
 		Private:       a.Storage.Private,
 		Public:        a.Storage.Public,

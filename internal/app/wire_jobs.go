@@ -25,7 +25,7 @@ type background struct {
 	storageOnce sync.Once
 	storageErr  error
 
-	redis     jobs.RedisOpt // asynq's connections: same settings as a.Redis
+	redis     jobs.RedisOpt // every Redis user's settings (app.New): a.Redis and asynq's
 	metrics   *jobs.Metrics
 	inspector *asynq.Inspector
 }
@@ -44,7 +44,6 @@ func (a *App) buildJobs() error {
 	if err != nil {
 		return err
 	}
-	a.bg.redis = jobs.RedisOpt{Options: a.Redis.Options()}
 	a.bg.metrics = jobs.NewMetrics(a.Metrics.Registry)
 	a.bg.inspector = asynq.NewInspector(a.bg.redis)
 	a.closers = append(a.closers, func() { _ = a.bg.inspector.Close() })

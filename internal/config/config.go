@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -28,9 +29,24 @@ type Config struct {
 	DatabaseURL   string
 	RedisURL      string
 	PublicBaseURL string
-	FrontendURL   string
-	ProjectName   string
-	LogLevel      string
+
+	// DatabaseDirectURL reaches PostgreSQL without a transaction pooler: the
+	// session advisory locks, LISTEN and migrations need a session of their
+	// own. Defaults to DatabaseURL.
+	DatabaseDirectURL string
+	// DatabasePooler is "none" or "pgbouncer" (transaction pooling: no
+	// prepared statements, no per-session settings on DatabaseURL).
+	DatabasePooler string
+
+	// RedisSentinelAddrs, when set, finds the Redis primary through these
+	// Sentinels (host:port) under RedisSentinelMaster; REDIS_URL then only
+	// gives the data nodes' password, database and TLS.
+	RedisSentinelAddrs    []string
+	RedisSentinelMaster   string
+	RedisSentinelPassword string
+	FrontendURL           string
+	ProjectName           string
+	LogLevel              string
 
 	SecretKey      string
 	JWTSigningKeys []string // first signs, all verify
@@ -61,10 +77,14 @@ type Config struct {
 	ExportRetentionDays              int
 	ExportStaleAfter                 time.Duration
 	PermissionCacheTTL               time.Duration
-	DashboardBasicAuth               string
-	TrustedProxies                   []string
-	CORSAllowedOrigins               []string
-	BrowserCookieSecure              bool
+	// ShutdownDrainDelay: on SIGTERM, serve answers /health/ready/ 503 and
+	// keeps serving this long before it stops accepting, so a balancer
+	// stops routing to it first.
+	ShutdownDrainDelay  time.Duration
+	DashboardBasicAuth  string
+	TrustedProxies      []string
+	CORSAllowedOrigins  []string
+	BrowserCookieSecure bool
 
 	// PasswordHashMemoryKiB and friends are the argon2id parameters.
 	PasswordHashMemoryKiB uint32
@@ -132,6 +152,7 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		ExportRetentionDays:              r.intRange("EXPORT_RETENTION_DAYS", 7, 1, 3650),
 		ExportStaleAfter:                 r.duration("EXPORT_STALE_AFTER", 35*time.Minute),
 		PermissionCacheTTL:               r.duration("PERMISSION_CACHE_TTL", time.Hour),
+		ShutdownDrainDelay:               r.duration("SHUTDOWN_DRAIN_DELAY", 0),
 		DashboardBasicAuth:               r.str("DASHBOARD_BASIC_AUTH", ""),
 		TrustedProxies:                   r.list("TRUSTED_PROXIES", ""),
 		BrowserCookieSecure:              r.boolean("BROWSER_REFRESH_COOKIE_SECURE", false),
@@ -142,6 +163,20 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	c.PublicMediaBaseURL = strings.TrimRight(r.str("PUBLIC_MEDIA_BASE_URL", c.PublicBaseURL+"/media"), "/")
 	c.CORSAllowedOrigins = r.list("CORS_ALLOWED_ORIGINS", c.FrontendURL)
+	c.DatabaseDirectURL = r.url("DATABASE_DIRECT_URL", c.DatabaseURL, "postgres", "postgresql")
+	c.DatabasePooler = r.oneOf("DATABASE_POOLER", "none", "none", "pgbouncer")
+	if c.DatabasePooler != "none" && r.str("DATABASE_DIRECT_URL", "") == "" {
+		r.problem("DATABASE_DIRECT_URL: required when DATABASE_POOLER is set (session advisory locks, LISTEN and migrations need a direct connection)")
+	}
+	c.RedisSentinelAddrs = r.list("REDIS_SENTINEL_ADDRS", "")
+	c.RedisSentinelMaster = r.str("REDIS_SENTINEL_MASTER", "mymaster")
+	c.RedisSentinelPassword = r.str("REDIS_SENTINEL_PASSWORD", "")
+	for _, a := range c.RedisSentinelAddrs {
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			r.problem("REDIS_SENTINEL_ADDRS: every address must be host:port")
+			break
+		}
+	}
 
 	for _, k := range c.JWTSigningKeys {
 		if len(k) < 16 {
@@ -154,6 +189,9 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	if c.PermissionCacheTTL <= 0 {
 		r.problem("PERMISSION_CACHE_TTL: must be positive")
+	}
+	if c.ShutdownDrainDelay < 0 || c.ShutdownDrainDelay > time.Minute {
+		r.problem("SHUTDOWN_DRAIN_DELAY: must be between 0s and 1m")
 	}
 	if c.ExportStaleAfter <= 0 {
 		r.problem("EXPORT_STALE_AFTER: must be positive")

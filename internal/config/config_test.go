@@ -37,6 +37,10 @@ func TestEachBadVariableGivesOneLine(t *testing.T) {
 		"RATELIMIT_ENABLED":     "maybe",
 		"DASHBOARD_BASIC_AUTH":  "nocolon",
 		"JWT_SIGNING_KEYS":      "short",
+		"DATABASE_DIRECT_URL":   "mysql://x",
+		"DATABASE_POOLER":       "pgpool",
+		"REDIS_SENTINEL_ADDRS":  "127.0.0.1",
+		"SHUTDOWN_DRAIN_DELAY":  "2h",
 	}
 	for name, val := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -52,6 +56,21 @@ func TestEachBadVariableGivesOneLine(t *testing.T) {
 				t.Fatalf("problem must not echo the value: %q", probs[0])
 			}
 		})
+	}
+}
+
+func TestPoolerNeedsDirectURL(t *testing.T) {
+	_, err := FromLookup(lookup(map[string]string{"DATABASE_POOLER": "pgbouncer"}))
+	if probs, ok := err.(Problems); !ok || len(probs) != 1 || !strings.HasPrefix(probs[0], "DATABASE_DIRECT_URL:") {
+		t.Fatalf("pgbouncer without a direct URL: want one DATABASE_DIRECT_URL problem, got %v", err)
+	}
+	c, err := FromLookup(lookup(map[string]string{"DATABASE_POOLER": "pgbouncer",
+		"DATABASE_URL": "postgres://u@127.0.0.1:6432/d", "DATABASE_DIRECT_URL": "postgres://u@127.0.0.1:5432/d"}))
+	if err != nil || c.DatabaseDirectURL != "postgres://u@127.0.0.1:5432/d" {
+		t.Fatalf("pooler with direct URL: %v %+v", err, c)
+	}
+	if c, _ := FromLookup(lookup(nil)); c.DatabaseDirectURL != c.DatabaseURL || c.DatabasePooler != "none" {
+		t.Fatalf("DATABASE_DIRECT_URL defaults to DATABASE_URL, pooler to none: %+v", c)
 	}
 }
 

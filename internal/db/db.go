@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,16 +14,55 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Option adjusts a pool's configuration before it connects; options apply
+// after Open's own defaults.
+type Option func(*pgxpool.Config)
+
+// MaxConns sets the pool's size.
+func MaxConns(n int32) Option { return func(c *pgxpool.Config) { c.MaxConns = n } }
+
+// poolerParams are the startup parameters PgBouncer passes through; it
+// refuses a client that sends any other (unless listed in its
+// ignore_startup_parameters), and a session setting would not follow the
+// client from one server connection to the next anyway.
+var poolerParams = map[string]bool{
+	"application_name": true, "client_encoding": true, "datestyle": true,
+	"timezone": true, "standard_conforming_strings": true,
+}
+
+// ThroughPooler fits the pool to PgBouncer in pool_mode=transaction: named
+// prepared statements would not survive the switch of server connection
+// between transactions, so statements run as the unnamed statement with
+// cached descriptions (one round trip, invalidated on error), unless the
+// URL chose a mode itself (default_query_exec_mode); and per-session
+// startup settings are dropped.
+func ThroughPooler(url string) Option {
+	return func(c *pgxpool.Config) {
+		if !strings.Contains(url, "default_query_exec_mode=") {
+			c.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+		}
+		c.ConnConfig.StatementCacheCapacity = 0
+		for k := range c.ConnConfig.RuntimeParams {
+			if !poolerParams[strings.ToLower(k)] {
+				delete(c.ConnConfig.RuntimeParams, k)
+			}
+		}
+	}
+}
+
 // Open connects a pool and checks the server answers.
-func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
+		return nil, fmt.Errorf("db: parse database URL: %w", err)
 	}
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
 	cfg.HealthCheckPeriod = 15 * time.Second
+	for _, o := range opts {
+		o(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db: connect: %w", err)

@@ -30,7 +30,7 @@ var errJobLost = errors.New("exports: job is no longer processing")
 func (s *Service) Run(parent context.Context, id uuid.UUID) error {
 	ctx, cancel := context.WithTimeout(parent, s.MaxRunTime)
 	defer cancel()
-	conn, err := s.Pool.Acquire(ctx)
+	conn, err := s.LockPool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("exports: run: acquire connection: %w", err)
 	}

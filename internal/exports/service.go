@@ -76,12 +76,15 @@ func runLockKey(id uuid.UUID) int64 {
 
 // Deps is what the service needs.
 type Deps struct {
-	Pool    *pgxpool.Pool
-	Outbox  *jobs.Outbox
-	Private storage.Storage // archives and image files
-	Public  storage.Storage // contact avatars
-	Mail    *mail.Templates
-	Log     *slog.Logger
+	Pool *pgxpool.Pool
+	// LockPool is where a run holds its session advisory lock and reads its
+	// snapshot: a direct connection, not a transaction pooler. Pool when nil.
+	LockPool *pgxpool.Pool
+	Outbox   *jobs.Outbox
+	Private  storage.Storage // archives and image files
+	Public   storage.Storage // contact avatars
+	Mail     *mail.Templates
+	Log      *slog.Logger
 
 	Project       string        // product name in the email
 	RetentionDays int           // EXPORT_RETENTION_DAYS
@@ -113,6 +116,9 @@ func NewService(d Deps) (*Service, error) {
 	}
 	if d.MaxRunTime <= 0 {
 		d.MaxRunTime = 30 * time.Minute
+	}
+	if d.LockPool == nil {
+		d.LockPool = d.Pool
 	}
 	return &Service{Deps: d, q: sqlc.New(d.Pool)}, nil
 }

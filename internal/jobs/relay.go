@@ -37,9 +37,12 @@ const (
 // finished task, the worker finds the row completed and does not run it
 // again. Several relays may run: rows are claimed with SKIP LOCKED.
 type Relay struct {
-	DB    *pgxpool.Pool
-	Redis asynq.RedisConnOpt
-	Log   *slog.Logger
+	DB *pgxpool.Pool
+	// Listen is where LISTEN outbox connects: a session of its own, so not
+	// through a transaction pooler. DB when nil.
+	Listen *pgxpool.Pool
+	Redis  asynq.RedisConnOpt
+	Log    *slog.Logger
 	// Metrics is optional.
 	Metrics *Metrics
 	// Timeout after which an unfinished row is relayed again.
@@ -142,7 +145,11 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 }
 
 func (r *Relay) listenOnce(ctx context.Context, wake chan<- struct{}) error {
-	conn, err := pgx.ConnectConfig(ctx, r.DB.Config().ConnConfig.Copy())
+	src := r.Listen
+	if src == nil {
+		src = r.DB
+	}
+	conn, err := pgx.ConnectConfig(ctx, src.Config().ConnConfig.Copy())
 	if err != nil {
 		return fmt.Errorf("jobs: relay: listen connect: %w", err)
 	}

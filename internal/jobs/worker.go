@@ -34,8 +34,11 @@ const (
 // Worker runs the handlers of a Registry on asynq, with the outbox
 // bookkeeping around each task, and (optionally) the outbox relay.
 type Worker struct {
-	Redis    asynq.RedisConnOpt
-	DB       *pgxpool.Pool
+	Redis asynq.RedisConnOpt
+	DB    *pgxpool.Pool
+	// LockDB holds the periodic jobs' session advisory locks: a direct
+	// connection, not a transaction pooler. DB when nil.
+	LockDB   *pgxpool.Pool
 	Registry *Registry
 	Log      *slog.Logger
 	Metrics  *Metrics // optional
@@ -264,7 +267,11 @@ func (w *Worker) recordFailure(ctx context.Context, log *slog.Logger, id uuid.UU
 
 // runPeriodic runs p under its advisory lock and logs what it did.
 func (w *Worker) runPeriodic(ctx context.Context, p Periodic) error {
-	res, err := RunLocked(ctx, w.DB, p)
+	lockDB := w.LockDB
+	if lockDB == nil {
+		lockDB = w.DB
+	}
+	res, err := RunLocked(ctx, lockDB, p)
 	if err != nil {
 		return err
 	}
