@@ -7,6 +7,7 @@ import (
 
 	"apistarter/internal/exports"
 	"apistarter/internal/mail"
+	"apistarter/internal/ratelimit"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -68,7 +69,11 @@ func (a *App) wireExports(api huma.API, mux *http.ServeMux) error {
 	if err := a.initExports(); err != nil {
 		return err
 	}
-	exports.Register(api, a.exp.exports)
+	lim, err := a.rateLimiter()
+	if err != nil {
+		return err
+	}
+	exports.Register(api, a.exp.exports, lim.Middleware(api, ratelimit.Scope{Name: exports.ScopeCreate, Rate: ratelimit.Rate(a.Cfg.ExportRatePerUser)}))
 	mux.Handle(exports.DownloadPattern, exports.LogDownloads(a.Log.With("component", "exports"), a.Storage.FilesHandler()))
 	return nil
 }

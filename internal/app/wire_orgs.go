@@ -6,6 +6,7 @@ import (
 
 	"apistarter/internal/mail"
 	"apistarter/internal/orgs"
+	"apistarter/internal/ratelimit"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -24,7 +25,18 @@ func (a *App) wireOrgs(api huma.API, mux *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	inv := orgs.NewInvitations(a.Orgs, templates, a.Cfg.FrontendURL, a.Cfg.ProjectName)
-	orgs.RegisterRoutes(api, a.Orgs, inv)
+	lim, err := a.rateLimiter()
+	if err != nil {
+		return err
+	}
+	limits := orgs.Limits{
+		Limiter:                 lim,
+		InvitationsPerUser:      ratelimit.Rate(a.Cfg.InvitationRatePerUser),
+		InvitationsPerOrg:       ratelimit.Rate(a.Cfg.InvitationRatePerOrg),
+		InvitationsPerRecipient: ratelimit.Rate(a.Cfg.InvitationRatePerRecipient),
+		CreatePerUser:           ratelimit.Rate(a.Cfg.OrgCreateRatePerUser),
+	}
+	inv := orgs.NewInvitations(a.Orgs, templates, a.Cfg.FrontendURL, a.Cfg.ProjectName, limits)
+	orgs.RegisterRoutes(api, a.Orgs, inv, limits)
 	return nil
 }

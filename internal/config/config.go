@@ -86,6 +86,13 @@ type Config struct {
 	CORSAllowedOrigins  []string
 	BrowserCookieSecure bool
 
+	// Abuse limits of the org and export routes ("N/s|m|h|d").
+	InvitationRatePerUser      Rate // RATELIMIT_INVITATIONS_PER_USER
+	InvitationRatePerOrg       Rate // RATELIMIT_INVITATIONS_PER_ORG
+	InvitationRatePerRecipient Rate // RATELIMIT_INVITATIONS_PER_RECIPIENT
+	OrgCreateRatePerUser       Rate // RATELIMIT_ORG_CREATE_PER_USER
+	ExportRatePerUser          Rate // RATELIMIT_EXPORTS_PER_USER
+
 	// PasswordHashMemoryKiB and friends are the argon2id parameters.
 	PasswordHashMemoryKiB uint32
 	PasswordHashTime      uint32
@@ -156,6 +163,12 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		DashboardBasicAuth:               r.str("DASHBOARD_BASIC_AUTH", ""),
 		TrustedProxies:                   r.list("TRUSTED_PROXIES", ""),
 		BrowserCookieSecure:              r.boolean("BROWSER_REFRESH_COOKIE_SECURE", false),
+
+		InvitationRatePerUser:      r.rate("RATELIMIT_INVITATIONS_PER_USER", "20/h"),
+		InvitationRatePerOrg:       r.rate("RATELIMIT_INVITATIONS_PER_ORG", "50/h"),
+		InvitationRatePerRecipient: r.rate("RATELIMIT_INVITATIONS_PER_RECIPIENT", "3/d"),
+		OrgCreateRatePerUser:       r.rate("RATELIMIT_ORG_CREATE_PER_USER", "10/h"),
+		ExportRatePerUser:          r.rate("RATELIMIT_EXPORTS_PER_USER", "10/h"),
 
 		PasswordHashMemoryKiB: uint32(r.intRange("PASSWORD_HASH_MEMORY_KIB", 19*1024, 1024, 1<<21)),
 		PasswordHashTime:      uint32(r.intRange("PASSWORD_HASH_TIME", 2, 1, 20)),
@@ -306,6 +319,34 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// Rate is Limit events per Period (the shape of ratelimit.Rate, which
+// converts from it).
+type Rate struct {
+	Limit  int
+	Period time.Duration
+}
+
+// ParseRate reads "N/s", "N/m", "N/h" or "N/d" with N at least 1.
+func ParseRate(s string) (Rate, error) {
+	n, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
+	limit, err := strconv.Atoi(strings.TrimSpace(n))
+	periods := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+	p, known := periods[strings.ToLower(strings.TrimSpace(unit))]
+	if !ok || err != nil || limit < 1 || limit > 1_000_000 || !known {
+		return Rate{}, fmt.Errorf("rate %q: want N/s, N/m, N/h or N/d with N between 1 and 1000000", s)
+	}
+	return Rate{Limit: limit, Period: p}, nil
+}
+
+func (r *reader) rate(name, def string) Rate {
+	v, err := ParseRate(r.str(name, def))
+	if err != nil {
+		r.problem(fmt.Sprintf("%s: must be a rate such as %s (N/s, N/m, N/h or N/d)", name, def))
+		v, _ = ParseRate(def)
+	}
+	return v
 }
 
 func (r *reader) list(name, def string) []string {

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func lookup(env map[string]string) func(string) (string, bool) {
@@ -41,6 +42,12 @@ func TestEachBadVariableGivesOneLine(t *testing.T) {
 		"DATABASE_POOLER":       "pgpool",
 		"REDIS_SENTINEL_ADDRS":  "127.0.0.1",
 		"SHUTDOWN_DRAIN_DELAY":  "2h",
+
+		"RATELIMIT_INVITATIONS_PER_USER":      "20",
+		"RATELIMIT_INVITATIONS_PER_ORG":       "0/h",
+		"RATELIMIT_INVITATIONS_PER_RECIPIENT": "3/week",
+		"RATELIMIT_ORG_CREATE_PER_USER":       "ten/h",
+		"RATELIMIT_EXPORTS_PER_USER":          "-1/m",
 	}
 	for name, val := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -102,5 +109,34 @@ func TestProductionAcceptsRealSettings(t *testing.T) {
 	}
 	if !c.BrowserCookieSecure || len(c.JWTSigningKeys) != 2 {
 		t.Fatalf("production must force secure cookies and keep both keys: %+v", c)
+	}
+}
+
+func TestAbuseLimitRates(t *testing.T) {
+	c, err := FromLookup(lookup(map[string]string{"RATELIMIT_INVITATIONS_PER_RECIPIENT": "5/h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Rate{
+		"invitations per user":      {20, time.Hour},
+		"invitations per org":       {50, time.Hour},
+		"invitations per recipient": {5, time.Hour},
+		"org creation per user":     {10, time.Hour},
+		"exports per user":          {10, time.Hour},
+	}
+	got := map[string]Rate{
+		"invitations per user":      c.InvitationRatePerUser,
+		"invitations per org":       c.InvitationRatePerOrg,
+		"invitations per recipient": c.InvitationRatePerRecipient,
+		"org creation per user":     c.OrgCreateRatePerUser,
+		"exports per user":          c.ExportRatePerUser,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %+v, want %+v", k, got[k], w)
+		}
+	}
+	if d, _ := FromLookup(lookup(nil)); d.InvitationRatePerRecipient != (Rate{3, 24 * time.Hour}) {
+		t.Errorf("recipient default %+v, want 3/d", d.InvitationRatePerRecipient)
 	}
 }

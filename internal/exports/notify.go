@@ -9,6 +9,7 @@ import (
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/jobs"
 	"apistarter/internal/mail"
+	"apistarter/internal/orgs"
 	"apistarter/internal/storage"
 )
 
@@ -18,22 +19,36 @@ func (s *Service) EmailLinkTTL() time.Duration {
 	return min(time.Duration(s.RetentionDays)*24*time.Hour, storage.MaxSignedURLTTL)
 }
 
-// readyMail composes the "export ready" email for an active requester. A
-// problem here costs the email, never the export: it is logged and skipped.
-func (s *Service) readyMail(ctx context.Context, job sqlc.ExportJob, objectKey string, log *slog.Logger) (jobs.Task, bool) {
-	rc, err := s.q.ExportRunContext(ctx, job.ID)
+// Why a ready export's link was not mailed (export_jobs.email_notice).
+const (
+	NoticeRequesterGone     = "No email sent: the requester's account is deleted or inactive."
+	NoticeRequesterNoRights = "No email sent: the requester is no longer an admin or owner of this organization."
+	NoticeMailFailed        = "No email sent: the email could not be prepared."
+)
+
+// readyMail composes the "export ready" email, a link to the whole org's
+// archive, for a requester who could still request the export: active, and
+// owner or admin of the org (or a superuser). Otherwise it returns the
+// notice saying why nothing is mailed. A problem here costs the email, never
+// the export: it is logged and noted.
+func (s *Service) readyMail(ctx context.Context, q *sqlc.Queries, job sqlc.ExportJob, objectKey string, log *slog.Logger) (jobs.Task, string) {
+	rc, err := q.ExportRunContext(ctx, job.ID)
 	if err != nil {
 		log.Error("export: load requester", "error", err.Error())
-		return jobs.Task{}, false
+		return jobs.Task{}, NoticeMailFailed
 	}
 	if rc.RequesterEmail == nil || rc.RequesterActive == nil || !*rc.RequesterActive {
-		return jobs.Task{}, false
+		return jobs.Task{}, NoticeRequesterGone
+	}
+	role := deref(rc.RequesterRole)
+	if !(role == orgs.RoleOwner || role == orgs.RoleAdmin || (rc.RequesterSuperuser != nil && *rc.RequesterSuperuser)) {
+		return jobs.Task{}, NoticeRequesterNoRights
 	}
 	ttl := s.EmailLinkTTL()
 	link, err := s.Private.SignedURL(ctx, objectKey, ttl, downloadSignOptions(rc.OrgSlug, job))
 	if err != nil {
 		log.Error("export: sign email link", "error", err.Error())
-		return jobs.Task{}, false
+		return jobs.Task{}, NoticeMailFailed
 	}
 	msg, err := s.Mail.Compose(mail.ExportReady, mail.ExportReadyData{
 		Project:   s.Project,
@@ -44,14 +59,14 @@ func (s *Service) readyMail(ctx context.Context, job sqlc.ExportJob, objectKey s
 	}, *rc.RequesterEmail)
 	if err != nil {
 		log.Error("export: compose email", "error", err.Error())
-		return jobs.Task{}, false
+		return jobs.Task{}, NoticeMailFailed
 	}
 	task, err := jobs.NewTask(taskEmailSend, jobs.QueueEmail, msg, emailMaxRetry)
 	if err != nil {
 		log.Error("export: email task", "error", err.Error())
-		return jobs.Task{}, false
+		return jobs.Task{}, NoticeMailFailed
 	}
-	return task, true
+	return task, ""
 }
 
 func deref(p *string) string {

@@ -42,7 +42,7 @@ func (s *Service) RecoverStale(ctx context.Context) (jobs.Result, error) {
 				running = true
 				return nil
 			}
-			if _, err := q.RequeueExportJob(ctx, st.ID); err != nil {
+			if _, err := q.RequeueExportJob(ctx, sqlc.RequeueExportJobParams{ID: st.ID}); err != nil {
 				return err
 			}
 			requeued = true

@@ -24,12 +24,14 @@ type JobOut struct {
 	ExpiresAt    *time.Time `json:"expires_at" nullable:"true"`
 	ErrorMessage string     `json:"error_message"`
 	DownloadURL  *string    `json:"download_url" doc:"Signed link valid for 5 minutes; only on the single-job GET of a ready, unexpired export."`
+	EmailNotice  string     `json:"email_notice" doc:"Why the ready email with its download link was not sent (the requester is no longer an admin or owner of the organization, or the account is gone); empty when it was sent or the export is not ready. A retry makes the retrying admin the recipient."`
 }
 
 func jobOut(j sqlc.ExportJob, downloadURL *string) JobOut {
 	return JobOut{
 		ID: j.ID, Status: j.Status, CreatedAt: j.CreatedAt, StartedAt: j.StartedAt,
 		CompletedAt: j.CompletedAt, ExpiresAt: j.ExpiresAt, ErrorMessage: j.ErrorMessage, DownloadURL: downloadURL,
+		EmailNotice: j.EmailNotice,
 	}
 }
 
@@ -60,15 +62,21 @@ func parseJobID(s string) (uuid.UUID, error) {
 	return id, nil
 }
 
-// Register mounts the export routes (admin and owner only).
-func Register(api huma.API, s *Service) {
+// Register mounts the export routes (admin and owner only). limit, when not
+// nil, runs before creation and retry: each builds a whole-org archive and
+// mails a link.
+func Register(api huma.API, s *Service, limit func(huma.Context, func(huma.Context))) {
 	tags := []string{"exports"}
+	var limited huma.Middlewares
+	if limit != nil {
+		limited = huma.Middlewares{limit}
+	}
 	huma.Register(api, huma.Operation{
 		OperationID: "create-export", Method: http.MethodPost, Path: "/orgs/{org_slug}/exports/",
 		Summary:     "Start an export of the organization's data",
 		Description: "Returns the job (202). An organization has at most one active export: while one is pending or processing, this returns it.",
-		Tags:        tags, Security: httpapi.Bearer, DefaultStatus: http.StatusAccepted,
-		Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusServiceUnavailable},
+		Tags:        tags, Security: httpapi.Bearer, DefaultStatus: http.StatusAccepted, Middlewares: limited,
+		Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *orgInput) (*jobOutput, error) {
 		job, err := s.Create(ctx, orgs.ScopeFrom(ctx))
 		if err != nil {
@@ -115,8 +123,8 @@ func Register(api huma.API, s *Service) {
 	huma.Register(api, huma.Operation{
 		OperationID: "retry-export", Method: http.MethodPost, Path: "/orgs/{org_slug}/exports/{job_id}/retry/",
 		Summary: "Re-queue a failed or stale export",
-		Tags:    tags, Security: httpapi.Bearer, DefaultStatus: http.StatusAccepted,
-		Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+		Tags:    tags, Security: httpapi.Bearer, DefaultStatus: http.StatusAccepted, Middlewares: limited,
+		Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *jobInput) (*jobOutput, error) {
 		sc := orgs.ScopeFrom(ctx)
 		if err := sc.RequireAdmin(); err != nil {

@@ -154,19 +154,29 @@ func (h *heartbeat) beat(ctx context.Context) error {
 }
 
 // finish marks the job ready and, in the same transaction, queues the
-// requester's email.
+// requester's email. The org is share-locked first, so the requester's
+// rights read here are those at commit: a demotion or removal either
+// committed before (no link is mailed, the job says why) or waits for us.
 func (s *Service) finish(ctx context.Context, job sqlc.ExportJob, objectKey string, log *slog.Logger) error {
-	msg, hasMail := s.readyMail(ctx, job, objectKey, log)
 	return db.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := s.q.WithTx(tx)
-		_, err := q.MarkExportReady(ctx, sqlc.MarkExportReadyParams{ID: job.ID, ObjectKey: objectKey, RetentionDays: int32(s.RetentionDays)})
+		if _, err := q.LockOrgShared(ctx, job.OrganizationID); db.IsNoRows(err) {
+			return errJobLost // deleted with its org
+		} else if err != nil {
+			return fmt.Errorf("exports: run: lock org: %w", err)
+		}
+		msg, notice := s.readyMail(ctx, q, job, objectKey, log)
+		_, err := q.MarkExportReady(ctx, sqlc.MarkExportReadyParams{
+			ID: job.ID, ObjectKey: objectKey, RetentionDays: int32(s.RetentionDays), EmailNotice: notice,
+		})
 		if db.IsNoRows(err) {
 			return errJobLost
 		}
 		if err != nil {
 			return fmt.Errorf("exports: run: mark ready: %w", err)
 		}
-		if !hasMail {
+		if notice != "" {
+			log.Info("export ready email not sent", "user_id", job.RequestedByID, "reason", notice)
 			return nil
 		}
 		if _, err := s.Outbox.Enqueue(ctx, tx, msg); err != nil {

@@ -50,6 +50,10 @@ const (
 	msgAlreadyActive    = "Another export of this organization is already in progress."
 )
 
+// ScopeCreate is the rate-limit scope shared by export creation and retry
+// (per user, RATELIMIT_EXPORTS_PER_USER).
+const ScopeCreate = "exports_create"
+
 // DownloadURLTTL is the lifetime of the link the single-job GET returns.
 const DownloadURLTTL = 5 * time.Minute
 
@@ -274,7 +278,9 @@ func (s *Service) Retry(ctx context.Context, sc orgs.Scope, id uuid.UUID) (sqlc.
 		default:
 			return apperr.Conflict(msgRetryConflict)
 		}
-		job, err = q.RequeueExportJob(ctx, id)
+		// The admin who retries receives the ready email: the first
+		// requester may have lost access since.
+		job, err = q.RequeueExportJob(ctx, sqlc.RequeueExportJobParams{ID: id, RequestedByID: &sc.UserID})
 		if db.IsUniqueViolation(err) {
 			return apperr.Conflict(msgAlreadyActive)
 		}

@@ -10,6 +10,18 @@
 // constraint triggers of migration 00001 as the last line of defence: a
 // violation at commit is mapped to 409 too.
 //
+// # Invitations die with their inviter's rights
+//
+// A pending invitation is a grant made with its inviter's rights, so it is
+// revoked in the transaction that takes them away: demotion below the role
+// it grants (admins invite admins and members, owners anyone), removal,
+// leaving, account deletion or deactivation. Acceptance re-checks the
+// inviter under the org lock (active, and owner, admin for a non-owner role,
+// or superuser), so a write that bypassed this service cannot leave a usable
+// invitation either. Invitations and group-org creation are rate limited
+// (Limits): per inviting user, per org, per recipient address (hashed, across
+// all orgs) and org creations per user.
+//
 // # The permission cache, and why it is never stale
 //
 // A role is cached per (user, org slug) as "org id : perm_version : role",

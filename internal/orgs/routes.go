@@ -8,9 +8,10 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// RegisterRoutes mounts the organization management API (SPEC §4).
-func RegisterRoutes(api huma.API, svc *Service, inv *Invitations) {
-	registerOrgRoutes(api, svc)
+// RegisterRoutes mounts the organization management API (SPEC §4); group
+// org creation is counted against limits.
+func RegisterRoutes(api huma.API, svc *Service, inv *Invitations, limits Limits) {
+	registerOrgRoutes(api, svc, limits)
 	registerMemberRoutes(api, svc)
 	registerInvitationRoutes(api, inv)
 }

@@ -39,7 +39,10 @@ type acceptIn struct {
 }
 
 func registerInvitationRoutes(api huma.API, inv *Invitations) {
-	huma.Register(api, op("orgs-invitations-create", http.MethodPost, "/orgs/{org_slug}/invitations/", "Invite someone by email (admin+)", http.StatusCreated),
+	invite := op("orgs-invitations-create", http.MethodPost, "/orgs/{org_slug}/invitations/", "Invite someone by email (admin+)", http.StatusCreated)
+	invite.Description = "Limited per inviting user, per organization and per recipient address (429 with Retry-After)."
+	invite.Errors = []int{http.StatusTooManyRequests}
+	huma.Register(api, invite,
 		func(ctx context.Context, in *inviteIn) (*invitationOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			i, err := inv.Invite(ctx, ScopeFrom(ctx), p, in.Body.Email, in.Body.Role)

@@ -39,7 +39,7 @@ type renameOrgIn struct {
 	}
 }
 
-func registerOrgRoutes(api huma.API, svc *Service) {
+func registerOrgRoutes(api huma.API, svc *Service, limits Limits) {
 	huma.Register(api, op("orgs-list", http.MethodGet, "/orgs/", "List my organizations", 0),
 		func(ctx context.Context, in *listOrgsIn) (*orgPageOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
@@ -50,9 +50,14 @@ func registerOrgRoutes(api huma.API, svc *Service) {
 			return &orgPageOut{Body: httpapi.Page[Org]{Items: items, Count: n}}, nil
 		})
 
-	huma.Register(api, op("orgs-create", http.MethodPost, "/orgs/", "Create a group organization", http.StatusCreated),
+	create := op("orgs-create", http.MethodPost, "/orgs/", "Create a group organization", http.StatusCreated)
+	create.Errors = []int{http.StatusTooManyRequests}
+	huma.Register(api, create,
 		func(ctx context.Context, in *createOrgIn) (*orgOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
+			if err := limits.allowCreate(ctx, p.UserID); err != nil {
+				return nil, err
+			}
 			o, err := svc.CreateGroupOrg(ctx, p.UserID, in.Body.Name, in.Body.Slug)
 			if err != nil {
 				return nil, err

@@ -22,6 +22,9 @@ func (s *Service) DeleteAccountOrgs(ctx context.Context, tx pgx.Tx, userID int64
 	if err != nil {
 		return err
 	}
+	if err := s.revokeAllInvitationsBy(ctx, tx, userID); err != nil {
+		return err
+	}
 	var personal []int64
 	for _, o := range locked {
 		if o.OwnPersonal {
@@ -33,9 +36,26 @@ func (s *Service) DeleteAccountOrgs(ctx context.Context, tx pgx.Tx, userID int64
 
 // LockForDeactivation runs inside the transaction that deactivates a user,
 // before is_active changes: same locks and owner rule as account deletion.
+// The user's pending invitations are revoked: an inactive inviter can no
+// longer make them.
 func (s *Service) LockForDeactivation(ctx context.Context, tx pgx.Tx, userID int64) error {
-	_, err := s.lockAccount(ctx, tx, userID)
-	return err
+	if _, err := s.lockAccount(ctx, tx, userID); err != nil {
+		return err
+	}
+	return s.revokeAllInvitationsBy(ctx, tx, userID)
+}
+
+// revokeAllInvitationsBy revokes every pending invitation userID made, in
+// any org (the account's org locks are held).
+func (s *Service) revokeAllInvitationsBy(ctx context.Context, tx pgx.Tx, userID int64) error {
+	n, err := s.q.WithTx(tx).RevokeAllInvitationsByInviter(ctx, &userID)
+	if err != nil {
+		return fmt.Errorf("orgs: revoke invitations of the account: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("invitations revoked with their inviter's account", "user_id", userID, "count", n)
+	}
+	return nil
 }
 
 // lockAccount takes the canonical locks of an account-wide change (orgs

@@ -38,11 +38,13 @@ type Invitations struct {
 	templates   *mail.Templates
 	frontendURL string
 	project     string
+	limits      Limits
 }
 
 // NewInvitations builds the invitation flow; links point at frontendURL.
-func NewInvitations(svc *Service, t *mail.Templates, frontendURL, project string) *Invitations {
-	return &Invitations{svc: svc, templates: t, frontendURL: frontendURL, project: project}
+// Invitations are counted against limits.
+func NewInvitations(svc *Service, t *mail.Templates, frontendURL, project string, limits Limits) *Invitations {
+	return &Invitations{svc: svc, templates: t, frontendURL: frontendURL, project: project, limits: limits}
 }
 
 // Invite creates an invitation (admin+; owner invitations by owners only)
@@ -61,6 +63,11 @@ func (iv *Invitations) Invite(ctx context.Context, sc Scope, inviter *auth.Princ
 	email = strings.ToLower(strings.TrimSpace(email))
 	if a, err := netmail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
 		return Invitation{}, apperr.Invalid("Enter a valid email address.")
+	}
+	// Counted only once the caller may invite and the address is valid, so
+	// members cannot spend the org's budget with refused requests.
+	if err := iv.limits.allowInvitation(ctx, inviter.UserID, sc.OrgID, email); err != nil {
+		return Invitation{}, err
 	}
 	token := auth.RandomToken()
 	var out Invitation
@@ -189,6 +196,16 @@ func (iv *Invitations) Accept(ctx context.Context, p *auth.Principal, token stri
 			return fmt.Errorf("orgs: accept invitation: %w", err)
 		}
 		if row.AcceptedAt != nil || row.RevokedAt != nil || !row.ExpiresAt.After(time.Now()) {
+			return errBadInvitation
+		}
+		// An invitation is only as good as its inviter's rights now: role
+		// changes revoke invitations, but a write that skipped this service
+		// (or a superuser flag taken away) must not leave one usable.
+		ok, err := q.InviterCanStillInvite(ctx, row.ID)
+		if err != nil {
+			return fmt.Errorf("orgs: accept invitation: %w", err)
+		}
+		if !ok {
 			return errBadInvitation
 		}
 		if !strings.EqualFold(strings.TrimSpace(row.Email), strings.TrimSpace(user.Email)) {

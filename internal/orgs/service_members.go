@@ -127,7 +127,7 @@ func (s *Service) ChangeRole(ctx context.Context, sc Scope, userSlug, role strin
 		if err := q.UpdateMembershipRole(ctx, sqlc.UpdateMembershipRoleParams{ID: m.ID, Role: role}); err != nil {
 			return fmt.Errorf("orgs: change role: %w", err)
 		}
-		return nil
+		return s.revokeInvitationsBeyond(ctx, q, org.ID, m.UserID, role)
 	})
 	return out, err
 }
@@ -182,6 +182,31 @@ func (s *Service) removeMember(ctx context.Context, q *sqlc.Queries, org sqlc.Lo
 	}
 	if err := q.DeleteMembership(ctx, id); err != nil {
 		return fmt.Errorf("orgs: remove member: %w", err)
+	}
+	return s.revokeInvitationsBeyond(ctx, q, org.ID, userID, "")
+}
+
+// revokeInvitationsBeyond revokes the pending invitations userID made in
+// the org that its new role (empty: no longer a member) could not make: an
+// admin invites admins and members, an owner anyone. Runs under the org lock
+// in the transaction that changes the role, so an invitation never outlives
+// the right that made it.
+func (s *Service) revokeInvitationsBeyond(ctx context.Context, q *sqlc.Queries, orgID, userID int64, role string) error {
+	var roles []string
+	switch role {
+	case RoleOwner:
+		return nil
+	case RoleAdmin:
+		roles = []string{RoleOwner}
+	default:
+		roles = []string{RoleOwner, RoleAdmin, RoleMember}
+	}
+	n, err := q.RevokeInvitationsByInviter(ctx, sqlc.RevokeInvitationsByInviterParams{OrgID: orgID, InviterID: &userID, Roles: roles})
+	if err != nil {
+		return fmt.Errorf("orgs: revoke invitations of a former admin: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("invitations revoked with their inviter's rights", "org_id", orgID, "user_id", userID, "count", n)
 	}
 	return nil
 }

@@ -34,9 +34,12 @@ FOR UPDATE;
 SELECT pg_try_advisory_xact_lock(sqlc.arg(lock_key)::bigint) AS acquired;
 
 -- name: RequeueExportJob :one
+-- requested_by_id: the admin who retried becomes the recipient of the ready
+-- email; NULL (stale recovery) keeps the requester.
 UPDATE export_jobs
 SET status = 'pending', queued_at = now(), started_at = NULL, heartbeat_at = NULL,
-    completed_at = NULL, expires_at = NULL, object_key = '', error_message = ''
+    completed_at = NULL, expires_at = NULL, object_key = '', error_message = '', email_notice = '',
+    requested_by_id = coalesce(sqlc.narg(requested_by_id)::bigint, requested_by_id)
 WHERE id = sqlc.arg(id)
 RETURNING *;
 
@@ -45,7 +48,7 @@ RETURNING *;
 -- whose runner died: it is taken over.
 UPDATE export_jobs
 SET status = 'processing', started_at = now(), heartbeat_at = now(), completed_at = NULL,
-    expires_at = NULL, error_message = '', attempt_count = attempt_count + 1
+    expires_at = NULL, error_message = '', email_notice = '', attempt_count = attempt_count + 1
 WHERE id = sqlc.arg(id) AND status IN ('pending', 'processing')
 RETURNING *;
 
@@ -55,7 +58,8 @@ UPDATE export_jobs SET heartbeat_at = now() WHERE id = sqlc.arg(id) AND status =
 -- name: MarkExportReady :one
 UPDATE export_jobs
 SET status = 'ready', object_key = sqlc.arg(object_key), heartbeat_at = now(), completed_at = now(),
-    expires_at = now() + make_interval(days => sqlc.arg(retention_days)::int), error_message = ''
+    expires_at = now() + make_interval(days => sqlc.arg(retention_days)::int), error_message = '',
+    email_notice = sqlc.arg(email_notice)
 WHERE id = sqlc.arg(id) AND status = 'processing'
 RETURNING *;
 
@@ -66,14 +70,23 @@ SET status = 'failed', object_key = '', error_message = sqlc.arg(error_message),
 WHERE id = sqlc.arg(id) AND status = 'processing';
 
 -- name: ExportRunContext :one
--- What the runner needs besides the rows: the org and the requester (if any).
+-- What the runner needs besides the rows: the org and the requester (if any)
+-- with the requester's current rights in the org. Run after LockOrgShared so
+-- no membership change of the org can commit in between.
 SELECT o.id AS org_id, o.name AS org_name, o.slug AS org_slug,
        u.email AS requester_email, u.username AS requester_username,
-       u.first_name AS requester_first_name, u.is_active AS requester_active
+       u.first_name AS requester_first_name, u.is_active AS requester_active,
+       u.is_superuser AS requester_superuser, m.role AS requester_role
 FROM export_jobs j
 JOIN organizations o ON o.id = j.organization_id
 LEFT JOIN users u ON u.id = j.requested_by_id
+LEFT JOIN memberships m ON m.user_id = j.requested_by_id AND m.organization_id = j.organization_id
 WHERE j.id = sqlc.arg(id);
+
+-- name: LockOrgShared :one
+-- Blocks membership writes of the org (they lock it FOR UPDATE) until the
+-- transaction ends, in the canonical order (org first).
+SELECT id FROM organizations WHERE id = sqlc.arg(org_id) FOR SHARE;
 
 -- name: StaleExportJobs :many
 -- Pending jobs never picked up and processing jobs whose runner went quiet.

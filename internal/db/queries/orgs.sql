@@ -148,3 +148,26 @@ FROM invitations WHERE id = sqlc.arg(id) FOR UPDATE;
 
 -- name: MarkInvitationAccepted :exec
 UPDATE invitations SET accepted_at = now() WHERE id = sqlc.arg(id);
+
+-- name: RevokeInvitationsByInviter :execrows
+-- Under the org lock: the inviter lost the right to grant these roles
+-- (demotion, removal, leaving).
+UPDATE invitations SET revoked_at = now()
+WHERE organization_id = sqlc.arg(org_id) AND invited_by_id = sqlc.arg(inviter_id)
+  AND role = ANY(sqlc.arg(roles)::text[])
+  AND accepted_at IS NULL AND revoked_at IS NULL;
+
+-- name: RevokeAllInvitationsByInviter :execrows
+-- Account deletion and deactivation, under the account's org locks.
+UPDATE invitations SET revoked_at = now()
+WHERE invited_by_id = sqlc.arg(inviter_id) AND accepted_at IS NULL AND revoked_at IS NULL;
+
+-- name: InviterCanStillInvite :one
+-- Under the org lock at acceptance: could the inviter make this invitation
+-- now? An active superuser, an owner, or an admin for a non-owner role.
+SELECT EXISTS (
+    SELECT 1 FROM invitations i
+    JOIN users u ON u.id = i.invited_by_id
+    LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = i.organization_id
+    WHERE i.id = sqlc.arg(id) AND u.is_active
+      AND (u.is_superuser OR m.role = 'owner' OR (m.role = 'admin' AND i.role <> 'owner')));

@@ -12,7 +12,7 @@ import (
 )
 
 const activeExportJob = `-- name: ActiveExportJob :one
-SELECT id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count FROM export_jobs
+SELECT id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count, email_notice FROM export_jobs
 WHERE organization_id = $1 AND status IN ('pending', 'processing')
 `
 
@@ -33,6 +33,7 @@ func (q *Queries) ActiveExportJob(ctx context.Context, organizationID int64) (Ex
 		&i.CompletedAt,
 		&i.ExpiresAt,
 		&i.AttemptCount,
+		&i.EmailNotice,
 	)
 	return i, err
 }
@@ -40,9 +41,9 @@ func (q *Queries) ActiveExportJob(ctx context.Context, organizationID int64) (Ex
 const claimExportJob = `-- name: ClaimExportJob :one
 UPDATE export_jobs
 SET status = 'processing', started_at = now(), heartbeat_at = now(), completed_at = NULL,
-    expires_at = NULL, error_message = '', attempt_count = attempt_count + 1
+    expires_at = NULL, error_message = '', email_notice = '', attempt_count = attempt_count + 1
 WHERE id = $1 AND status IN ('pending', 'processing')
-RETURNING id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count
+RETURNING id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count, email_notice
 `
 
 // Runner start, under the job's advisory lock. A processing job here is one
@@ -64,6 +65,7 @@ func (q *Queries) ClaimExportJob(ctx context.Context, id uuid.UUID) (ExportJob, 
 		&i.CompletedAt,
 		&i.ExpiresAt,
 		&i.AttemptCount,
+		&i.EmailNotice,
 	)
 	return i, err
 }
@@ -131,10 +133,12 @@ func (q *Queries) ExportJobKeys(ctx context.Context, ids []uuid.UUID) ([]uuid.UU
 const exportRunContext = `-- name: ExportRunContext :one
 SELECT o.id AS org_id, o.name AS org_name, o.slug AS org_slug,
        u.email AS requester_email, u.username AS requester_username,
-       u.first_name AS requester_first_name, u.is_active AS requester_active
+       u.first_name AS requester_first_name, u.is_active AS requester_active,
+       u.is_superuser AS requester_superuser, m.role AS requester_role
 FROM export_jobs j
 JOIN organizations o ON o.id = j.organization_id
 LEFT JOIN users u ON u.id = j.requested_by_id
+LEFT JOIN memberships m ON m.user_id = j.requested_by_id AND m.organization_id = j.organization_id
 WHERE j.id = $1
 `
 
@@ -146,9 +150,13 @@ type ExportRunContextRow struct {
 	RequesterUsername  *string
 	RequesterFirstName *string
 	RequesterActive    *bool
+	RequesterSuperuser *bool
+	RequesterRole      *string
 }
 
-// What the runner needs besides the rows: the org and the requester (if any).
+// What the runner needs besides the rows: the org and the requester (if any)
+// with the requester's current rights in the org. Run after LockOrgShared so
+// no membership change of the org can commit in between.
 func (q *Queries) ExportRunContext(ctx context.Context, id uuid.UUID) (ExportRunContextRow, error) {
 	row := q.db.QueryRow(ctx, exportRunContext, id)
 	var i ExportRunContextRow
@@ -160,12 +168,14 @@ func (q *Queries) ExportRunContext(ctx context.Context, id uuid.UUID) (ExportRun
 		&i.RequesterUsername,
 		&i.RequesterFirstName,
 		&i.RequesterActive,
+		&i.RequesterSuperuser,
+		&i.RequesterRole,
 	)
 	return i, err
 }
 
 const getExportJob = `-- name: GetExportJob :one
-SELECT id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count FROM export_jobs WHERE id = $1 AND organization_id = $2
+SELECT id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count, email_notice FROM export_jobs WHERE id = $1 AND organization_id = $2
 `
 
 type GetExportJobParams struct {
@@ -190,6 +200,7 @@ func (q *Queries) GetExportJob(ctx context.Context, arg GetExportJobParams) (Exp
 		&i.CompletedAt,
 		&i.ExpiresAt,
 		&i.AttemptCount,
+		&i.EmailNotice,
 	)
 	return i, err
 }
@@ -210,7 +221,7 @@ const insertExportJob = `-- name: InsertExportJob :one
 INSERT INTO export_jobs (id, organization_id, requested_by_id, queued_at)
 VALUES ($1, $2, $3, now())
 ON CONFLICT (organization_id) WHERE status IN ('pending', 'processing') DO NOTHING
-RETURNING id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count
+RETURNING id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count, email_notice
 `
 
 type InsertExportJobParams struct {
@@ -237,12 +248,13 @@ func (q *Queries) InsertExportJob(ctx context.Context, arg InsertExportJobParams
 		&i.CompletedAt,
 		&i.ExpiresAt,
 		&i.AttemptCount,
+		&i.EmailNotice,
 	)
 	return i, err
 }
 
 const listExportJobs = `-- name: ListExportJobs :many
-SELECT id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count FROM export_jobs
+SELECT id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count, email_notice FROM export_jobs
 WHERE organization_id = $1
 ORDER BY created_at DESC, id DESC
 LIMIT $3 OFFSET $2
@@ -277,6 +289,7 @@ func (q *Queries) ListExportJobs(ctx context.Context, arg ListExportJobsParams) 
 			&i.CompletedAt,
 			&i.ExpiresAt,
 			&i.AttemptCount,
+			&i.EmailNotice,
 		); err != nil {
 			return nil, err
 		}
@@ -289,7 +302,7 @@ func (q *Queries) ListExportJobs(ctx context.Context, arg ListExportJobsParams) 
 }
 
 const lockExportJob = `-- name: LockExportJob :one
-SELECT export_jobs.id, export_jobs.organization_id, export_jobs.requested_by_id, export_jobs.status, export_jobs.object_key, export_jobs.error_message, export_jobs.created_at, export_jobs.queued_at, export_jobs.started_at, export_jobs.heartbeat_at, export_jobs.completed_at, export_jobs.expires_at, export_jobs.attempt_count,
+SELECT export_jobs.id, export_jobs.organization_id, export_jobs.requested_by_id, export_jobs.status, export_jobs.object_key, export_jobs.error_message, export_jobs.created_at, export_jobs.queued_at, export_jobs.started_at, export_jobs.heartbeat_at, export_jobs.completed_at, export_jobs.expires_at, export_jobs.attempt_count, export_jobs.email_notice,
        ((status = 'pending' AND coalesce(queued_at, created_at) <= now() - make_interval(secs => $1::float8))
         OR (status = 'processing' AND coalesce(heartbeat_at, started_at, queued_at, created_at) <= now() - make_interval(secs => $1::float8)))::bool AS stale
 FROM export_jobs
@@ -327,9 +340,23 @@ func (q *Queries) LockExportJob(ctx context.Context, arg LockExportJobParams) (L
 		&i.ExportJob.CompletedAt,
 		&i.ExportJob.ExpiresAt,
 		&i.ExportJob.AttemptCount,
+		&i.ExportJob.EmailNotice,
 		&i.Stale,
 	)
 	return i, err
+}
+
+const lockOrgShared = `-- name: LockOrgShared :one
+SELECT id FROM organizations WHERE id = $1 FOR SHARE
+`
+
+// Blocks membership writes of the org (they lock it FOR UPDATE) until the
+// transaction ends, in the canonical order (org first).
+func (q *Queries) LockOrgShared(ctx context.Context, orgID int64) (int64, error) {
+	row := q.db.QueryRow(ctx, lockOrgShared, orgID)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const markExportExpired = `-- name: MarkExportExpired :execrows
@@ -368,19 +395,26 @@ func (q *Queries) MarkExportFailed(ctx context.Context, arg MarkExportFailedPara
 const markExportReady = `-- name: MarkExportReady :one
 UPDATE export_jobs
 SET status = 'ready', object_key = $1, heartbeat_at = now(), completed_at = now(),
-    expires_at = now() + make_interval(days => $2::int), error_message = ''
-WHERE id = $3 AND status = 'processing'
-RETURNING id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count
+    expires_at = now() + make_interval(days => $2::int), error_message = '',
+    email_notice = $3
+WHERE id = $4 AND status = 'processing'
+RETURNING id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count, email_notice
 `
 
 type MarkExportReadyParams struct {
 	ObjectKey     string
 	RetentionDays int32
+	EmailNotice   string
 	ID            uuid.UUID
 }
 
 func (q *Queries) MarkExportReady(ctx context.Context, arg MarkExportReadyParams) (ExportJob, error) {
-	row := q.db.QueryRow(ctx, markExportReady, arg.ObjectKey, arg.RetentionDays, arg.ID)
+	row := q.db.QueryRow(ctx, markExportReady,
+		arg.ObjectKey,
+		arg.RetentionDays,
+		arg.EmailNotice,
+		arg.ID,
+	)
 	var i ExportJob
 	err := row.Scan(
 		&i.ID,
@@ -396,6 +430,7 @@ func (q *Queries) MarkExportReady(ctx context.Context, arg MarkExportReadyParams
 		&i.CompletedAt,
 		&i.ExpiresAt,
 		&i.AttemptCount,
+		&i.EmailNotice,
 	)
 	return i, err
 }
@@ -403,13 +438,21 @@ func (q *Queries) MarkExportReady(ctx context.Context, arg MarkExportReadyParams
 const requeueExportJob = `-- name: RequeueExportJob :one
 UPDATE export_jobs
 SET status = 'pending', queued_at = now(), started_at = NULL, heartbeat_at = NULL,
-    completed_at = NULL, expires_at = NULL, object_key = '', error_message = ''
-WHERE id = $1
-RETURNING id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count
+    completed_at = NULL, expires_at = NULL, object_key = '', error_message = '', email_notice = '',
+    requested_by_id = coalesce($1::bigint, requested_by_id)
+WHERE id = $2
+RETURNING id, organization_id, requested_by_id, status, object_key, error_message, created_at, queued_at, started_at, heartbeat_at, completed_at, expires_at, attempt_count, email_notice
 `
 
-func (q *Queries) RequeueExportJob(ctx context.Context, id uuid.UUID) (ExportJob, error) {
-	row := q.db.QueryRow(ctx, requeueExportJob, id)
+type RequeueExportJobParams struct {
+	RequestedByID *int64
+	ID            uuid.UUID
+}
+
+// requested_by_id: the admin who retried becomes the recipient of the ready
+// email; NULL (stale recovery) keeps the requester.
+func (q *Queries) RequeueExportJob(ctx context.Context, arg RequeueExportJobParams) (ExportJob, error) {
+	row := q.db.QueryRow(ctx, requeueExportJob, arg.RequestedByID, arg.ID)
 	var i ExportJob
 	err := row.Scan(
 		&i.ID,
@@ -425,6 +468,7 @@ func (q *Queries) RequeueExportJob(ctx context.Context, id uuid.UUID) (ExportJob
 		&i.CompletedAt,
 		&i.ExpiresAt,
 		&i.AttemptCount,
+		&i.EmailNotice,
 	)
 	return i, err
 }

@@ -58,6 +58,7 @@ type ExportJob struct {
 	CompletedAt    *time.Time
 	ExpiresAt      *time.Time
 	AttemptCount   int32
+	EmailNotice    string
 }
 
 type IdempotencyRecord struct {

@@ -236,6 +236,24 @@ func (q *Queries) InvitationOrgByTokenHash(ctx context.Context, tokenHash string
 	return i, err
 }
 
+const inviterCanStillInvite = `-- name: InviterCanStillInvite :one
+SELECT EXISTS (
+    SELECT 1 FROM invitations i
+    JOIN users u ON u.id = i.invited_by_id
+    LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = i.organization_id
+    WHERE i.id = $1 AND u.is_active
+      AND (u.is_superuser OR m.role = 'owner' OR (m.role = 'admin' AND i.role <> 'owner')))
+`
+
+// Under the org lock at acceptance: could the inviter make this invitation
+// now? An active superuser, an owner, or an admin for a non-owner role.
+func (q *Queries) InviterCanStillInvite(ctx context.Context, id int64) (bool, error) {
+	row := q.db.QueryRow(ctx, inviterCanStillInvite, id)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const isMemberByEmail = `-- name: IsMemberByEmail :one
 SELECT EXISTS (
     SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
@@ -696,6 +714,20 @@ func (q *Queries) RenameOrg(ctx context.Context, arg RenameOrgParams) (RenameOrg
 	return i, err
 }
 
+const revokeAllInvitationsByInviter = `-- name: RevokeAllInvitationsByInviter :execrows
+UPDATE invitations SET revoked_at = now()
+WHERE invited_by_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL
+`
+
+// Account deletion and deactivation, under the account's org locks.
+func (q *Queries) RevokeAllInvitationsByInviter(ctx context.Context, inviterID *int64) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeAllInvitationsByInviter, inviterID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const revokeInvitation = `-- name: RevokeInvitation :execrows
 UPDATE invitations SET revoked_at = now()
 WHERE id = $1 AND organization_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
@@ -708,6 +740,29 @@ type RevokeInvitationParams struct {
 
 func (q *Queries) RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (int64, error) {
 	result, err := q.db.Exec(ctx, revokeInvitation, arg.ID, arg.OrgID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const revokeInvitationsByInviter = `-- name: RevokeInvitationsByInviter :execrows
+UPDATE invitations SET revoked_at = now()
+WHERE organization_id = $1 AND invited_by_id = $2
+  AND role = ANY($3::text[])
+  AND accepted_at IS NULL AND revoked_at IS NULL
+`
+
+type RevokeInvitationsByInviterParams struct {
+	OrgID     int64
+	InviterID *int64
+	Roles     []string
+}
+
+// Under the org lock: the inviter lost the right to grant these roles
+// (demotion, removal, leaving).
+func (q *Queries) RevokeInvitationsByInviter(ctx context.Context, arg RevokeInvitationsByInviterParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeInvitationsByInviter, arg.OrgID, arg.InviterID, arg.Roles)
 	if err != nil {
 		return 0, err
 	}
