@@ -66,6 +66,13 @@ type Config struct {
 	CORSAllowedOrigins               []string
 	BrowserCookieSecure              bool
 
+	// Per-recipient hourly caps on the mails a request sends to an address
+	// it names (registration and resend-verification, password reset, email
+	// change), whoever asks.
+	RegistrationMailsPerRecipientHour int
+	ResetMailsPerRecipientHour        int
+	EmailChangeMailsPerRecipientHour  int
+
 	// PasswordHashMemoryKiB and friends are the argon2id parameters.
 	PasswordHashMemoryKiB uint32
 	PasswordHashTime      uint32
@@ -135,6 +142,10 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		DashboardBasicAuth:               r.str("DASHBOARD_BASIC_AUTH", ""),
 		TrustedProxies:                   r.list("TRUSTED_PROXIES", ""),
 		BrowserCookieSecure:              r.boolean("BROWSER_REFRESH_COOKIE_SECURE", false),
+
+		RegistrationMailsPerRecipientHour: r.intRange("RATELIMIT_REGISTRATION_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
+		ResetMailsPerRecipientHour:        r.intRange("RATELIMIT_RESET_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
+		EmailChangeMailsPerRecipientHour:  r.intRange("RATELIMIT_EMAIL_CHANGE_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
 
 		PasswordHashMemoryKiB: uint32(r.intRange("PASSWORD_HASH_MEMORY_KIB", 19*1024, 1024, 1<<21)),
 		PasswordHashTime:      uint32(r.intRange("PASSWORD_HASH_TIME", 2, 1, 20)),

@@ -35,8 +35,9 @@ func TestEachBadVariableGivesOneLine(t *testing.T) {
 		"EXPORT_RETENTION_DAYS": "zero",
 		"PERMISSION_CACHE_TTL":  "an hour",
 		"RATELIMIT_ENABLED":     "maybe",
-		"DASHBOARD_BASIC_AUTH":  "nocolon",
-		"JWT_SIGNING_KEYS":      "short",
+		"RATELIMIT_RESET_MAILS_PER_RECIPIENT_HOUR": "0",
+		"DASHBOARD_BASIC_AUTH":                     "nocolon",
+		"JWT_SIGNING_KEYS":                         "short",
 	}
 	for name, val := range cases {
 		t.Run(name, func(t *testing.T) {
