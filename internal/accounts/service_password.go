@@ -118,7 +118,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, newPassword s
 		return fmt.Errorf("accounts: reset confirm: %w", err)
 	}
 	var newHash string
-	if found.ExpiresAt.After(s.now()) {
+	if found.ExpiresAt.After(s.now()) && found.Current { // a stale token is refused before the policy speaks
 		attrs := UserAttributes{Username: found.Username, FirstName: found.FirstName, LastName: found.LastName, Email: found.Email}
 		if err := s.policy.Validate(newPassword, attrs); err != nil {
 			return err // the token stays usable

@@ -150,7 +150,8 @@ SET auth_version = EXCLUDED.auth_version, token_hash = EXCLUDED.token_hash, crea
 
 -- name: PasswordResetByToken :one
 -- Unlocked lookup: finds the user to lock first (canonical order).
-SELECT r.id, r.user_id, r.expires_at, u.email, u.username, u.first_name, u.last_name
+SELECT r.id, r.user_id, r.expires_at, (r.auth_version = u.auth_version)::boolean AS current,
+       u.email, u.username, u.first_name, u.last_name
 FROM pending_password_resets r JOIN users u ON u.id = r.user_id
 WHERE r.token_hash = sqlc.arg(token_hash);
 

@@ -524,7 +524,8 @@ func (q *Queries) MarkAccountVerified(ctx context.Context, userID int64) error {
 }
 
 const passwordResetByToken = `-- name: PasswordResetByToken :one
-SELECT r.id, r.user_id, r.expires_at, u.email, u.username, u.first_name, u.last_name
+SELECT r.id, r.user_id, r.expires_at, (r.auth_version = u.auth_version)::boolean AS current,
+       u.email, u.username, u.first_name, u.last_name
 FROM pending_password_resets r JOIN users u ON u.id = r.user_id
 WHERE r.token_hash = $1
 `
@@ -533,6 +534,7 @@ type PasswordResetByTokenRow struct {
 	ID        int64
 	UserID    int64
 	ExpiresAt time.Time
+	Current   bool
 	Email     string
 	Username  string
 	FirstName string
@@ -547,6 +549,7 @@ func (q *Queries) PasswordResetByToken(ctx context.Context, tokenHash string) (P
 		&i.ID,
 		&i.UserID,
 		&i.ExpiresAt,
+		&i.Current,
 		&i.Email,
 		&i.Username,
 		&i.FirstName,
