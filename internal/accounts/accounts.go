@@ -32,11 +32,12 @@ const (
 )
 
 // OrgAccounts is what accounts needs from the orgs service: the personal
-// org created with a user, and the org side of deleting an account. Both
-// run in the caller's transaction.
+// org created with a user, and the org side of deleting or deactivating an
+// account. Each runs in the caller's transaction.
 type OrgAccounts interface {
 	CreatePersonalOrg(ctx context.Context, tx pgx.Tx, userID int64, username, userSlug string) (int64, error)
 	DeleteAccountOrgs(ctx context.Context, tx pgx.Tx, userID int64) error
+	LockForDeactivation(ctx context.Context, tx pgx.Tx, userID int64) error
 }
 
 // Settings are the configuration values the flows depend on.
@@ -44,7 +45,26 @@ type Settings struct {
 	FrontendURL              string
 	ProjectName              string
 	RequireEmailVerification bool
+	// RecipientCaps bound the mails requests can make us send to one address.
+	RecipientCaps RecipientCaps
 }
+
+// RecipientCaps are per-recipient hourly caps on the mails a request sends
+// to an address it names, whoever asks and from wherever: the per-client
+// throttles alone let many clients flood one mailbox. Zero means the
+// default.
+type RecipientCaps struct {
+	RegistrationPerHour int // registration and resend-verification links
+	ResetPerHour        int // password reset links
+	EmailChangePerHour  int // email-change links to the new address
+}
+
+// Default per-recipient caps.
+const (
+	DefaultRegistrationMailsPerHour = 3
+	DefaultResetMailsPerHour        = 3
+	DefaultEmailChangeMailsPerHour  = 3
+)
 
 // Service runs every account flow.
 type Service struct {
@@ -57,7 +77,9 @@ type Service struct {
 	outbox    *jobs.Outbox
 	templates *mail.Templates
 	settings  Settings
-	logins    *ratelimit.Backoff // per-account login backoff; nil disables
+	logins    *ratelimit.Backoff // per-(address, network) login backoff; nil disables
+	limiter   *ratelimit.Limiter // per-recipient mail caps; nil disables
+	caps      recipientScopes
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -71,12 +93,20 @@ type Deps struct {
 	Outbox    *jobs.Outbox
 	Templates *mail.Templates
 	Settings  Settings
-	Limiter   *ratelimit.Limiter // for the per-account login backoff
+	Limiter   *ratelimit.Limiter // for the login backoff and the per-recipient mail caps
 	Log       *slog.Logger
 }
 
-// Login backoff: from the 5th failed login for an address within an hour,
-// each failure locks the address for 30 s, 1 min, 2 min, … up to 15 min.
+// Login backoff: from the 5th failed login for one address from one client
+// network (/24 for IPv4, /64 for IPv6) within an hour, each failure locks
+// that pair for 30 s, 1 min, 2 min, … up to 15 min. The lock is checked
+// before the password, so it must not be keyed by address alone: anyone
+// could then keep any known account locked out. Keyed by network, an
+// attacker locks out only themselves and their neighbours. There is
+// deliberately no per-address ceiling across networks: however high, it
+// would hand the same lockout to anyone with a few more addresses.
+// Guessing from many networks stays bounded by the per-IP login throttle,
+// this backoff per network, the password policy and argon2id.
 const (
 	loginFailureThreshold = 5
 	loginLockBase         = 30 * time.Second
@@ -95,7 +125,9 @@ func NewService(d Deps) *Service {
 	}
 	if d.Limiter != nil {
 		s.logins = d.Limiter.NewBackoff("login", loginFailureThreshold, loginLockBase, loginLockMax, loginFailureWindow)
+		s.limiter = d.Limiter
 	}
+	s.caps = newRecipientScopes(d.Settings.RecipientCaps)
 	return s
 }
 
@@ -126,13 +158,20 @@ func (s *Service) inTx(ctx context.Context, fn func(tx pgx.Tx, q *sqlc.Queries) 
 
 // revokeAll ends every session of the user and bumps auth_version, so every
 // token issued before dies at once (password change and reset, email change,
-// logout-all).
+// logout-all, deactivation and reactivation). Pending resets and email
+// changes are bound to auth_version and die with it; they are deleted too,
+// so no link outlives the credentials or address it was mailed for.
 func revokeAll(ctx context.Context, q *sqlc.Queries, userID int64) error {
 	if err := q.RevokeAllSessions(ctx, userID); err != nil {
 		return err
 	}
-	_, err := q.BumpAuthVersion(ctx, userID)
-	return err
+	if _, err := q.BumpAuthVersion(ctx, userID); err != nil {
+		return err
+	}
+	if err := q.DeletePasswordResetsOf(ctx, userID); err != nil {
+		return err
+	}
+	return q.DeleteEmailChangeOf(ctx, userID)
 }
 
 // ReauthResponse is the body of flows that end every session.

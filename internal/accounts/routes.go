@@ -43,9 +43,11 @@ func RegisterRoutes(api huma.API, svc *Service, limiter *ratelimit.Limiter, b Br
 }
 
 // operation describes one route; throttle (optional) runs after
-// authentication and before the body is validated, like the original.
+// authentication and before the body is validated, like the original. The
+// client address is remembered for the flows keyed by it (login backoff).
 func (r *routes) operation(id, method, path, summary, tag string, bearer bool, throttle *ratelimit.Scope) huma.Operation {
 	op := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag}}
+	op.Middlewares = huma.Middlewares{r.limiter.RememberClientIP()}
 	if bearer {
 		op.Security = httpapi.Bearer
 	}

@@ -61,7 +61,7 @@ type browserLogoutOut struct {
 // then the throttle.
 func (r *routes) browserOp(id, method, path, summary string, throttle *ratelimit.Scope) huma.Operation {
 	op := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{"browser"}}
-	op.Middlewares = huma.Middlewares{noStore}
+	op.Middlewares = huma.Middlewares{noStore, r.limiter.RememberClientIP()}
 	if method != http.MethodGet {
 		op.Middlewares = append(op.Middlewares, r.csrfMiddleware)
 	}
@@ -85,7 +85,7 @@ func (r *routes) registerBrowser() {
 
 	huma.Register(r.api, r.browserOp("browser-login", http.MethodPost, "/auth/browser/login", "Log in; the refresh token goes into an HttpOnly cookie", &scopeLogin),
 		func(ctx context.Context, in *loginIn) (*browserLoginOut, error) {
-			s, err := r.svc.Login(ctx, in.Body.Email, in.Body.Password, in.Body.deviceName())
+			s, err := r.svc.Login(ctx, in.Body.Email, in.Body.Password, in.Body.deviceName(), ratelimit.ClientIPFrom(ctx))
 			if err != nil {
 				return nil, err
 			}

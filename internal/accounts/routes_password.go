@@ -36,7 +36,9 @@ func (r *routes) registerPassword() {
 	huma.Register(r.api, r.operation("auth-password-reset-request", http.MethodPost, "/auth/password-reset/request", "Mail a password reset link", "auth", false, &scopeResetRequest),
 		func(ctx context.Context, in *looseEmailIn) (*detailOut, error) {
 			if email := NormalizeEmail(in.Body.Email); ValidEmail(email) {
-				if err := r.svc.RequestPasswordReset(ctx, email); err != nil {
+				if err := r.svc.RequestPasswordReset(ctx, email); isTooMany(err) {
+					return nil, err // the cap counts every address alike: nothing leaks
+				} else if err != nil {
 					// Same answer whatever happened; the failure is logged.
 					r.svc.log.ErrorContext(ctx, "accounts: password reset request failed", "error", err.Error())
 				}

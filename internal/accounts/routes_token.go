@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"apistarter/internal/ratelimit"
+
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -57,7 +59,7 @@ type verifyTokenOut struct {
 func (r *routes) registerToken() {
 	huma.Register(r.api, r.operation("token-pair", http.MethodPost, "/token/pair", "Log in: obtain an access and a refresh token", "auth", false, &scopeLogin),
 		func(ctx context.Context, in *loginIn) (*loginOut, error) {
-			s, err := r.svc.Login(ctx, in.Body.Email, in.Body.Password, in.Body.deviceName())
+			s, err := r.svc.Login(ctx, in.Body.Email, in.Body.Password, in.Body.deviceName(), ratelimit.ClientIPFrom(ctx))
 			if err != nil {
 				return nil, err
 			}

@@ -39,7 +39,8 @@ func (s *Service) CreateSuperuser(ctx context.Context, email, password string) (
 
 // EnsureVerifiedUser returns the user with email, creating it (verified,
 // with its personal org) when missing; a non-empty password is set either
-// way. seed-demo uses it, so it is idempotent.
+// way (on an existing user it ends its sessions and pending links).
+// seed-demo uses it, so it is idempotent.
 func (s *Service) EnsureVerifiedUser(ctx context.Context, email, password string) (id int64, created bool, err error) {
 	email = NormalizeEmail(email)
 	if !ValidEmail(email) {
@@ -68,8 +69,11 @@ func (s *Service) EnsureVerifiedUser(ctx context.Context, email, password string
 		if err := q.MarkAccountVerified(ctx, id); err != nil {
 			return nil, err
 		}
-		if hash != "" {
-			if err := q.SetAccountPassword(ctx, sqlc.SetAccountPasswordParams{UserID: id, PasswordHash: hash}); err != nil {
+		if hash != "" { // a new password ends sessions and pending links, as everywhere
+			if _, err := q.LockAccount(ctx, id); err != nil {
+				return nil, err
+			}
+			if err := s.setPassword(ctx, q, id, hash); err != nil {
 				return nil, err
 			}
 		}

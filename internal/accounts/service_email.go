@@ -32,6 +32,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, p *auth.Principal, new
 	if !ok {
 		return errPasswordIncorrect
 	}
+	if err := s.capRecipient(ctx, s.caps.emailChange, newEmail); err != nil {
+		return err
+	}
 	token := auth.RandomToken()
 	err = s.inTx(ctx, func(tx pgx.Tx, q *sqlc.Queries) (error, error) {
 		locked, err := q.LockAccount(ctx, p.UserID)

@@ -23,13 +23,14 @@ type Session struct {
 
 // Login checks email and password and opens a device session. Unknown
 // addresses, wrong passwords and inactive users get the same 401 after the
-// same amount of hashing work; repeated failures for one address lock it
-// out for a growing time (429).
-func (s *Service) Login(ctx context.Context, email, password, deviceName string) (Session, error) {
+// same amount of hashing work; repeated failures for one address from one
+// client network lock that pair out for a growing time (429). clientIP is
+// the resolved client address ("" when unknown).
+func (s *Service) Login(ctx context.Context, email, password, deviceName, clientIP string) (Session, error) {
 	email = NormalizeEmail(email)
-	key := auth.HashToken(email)
+	subject, source := loginSubject(email), ratelimit.NetworkIdent(clientIP)
 	if s.logins != nil {
-		if wait := s.logins.Locked(ctx, key); wait > 0 {
+		if wait := s.logins.Locked(ctx, subject, source); wait > 0 {
 			return Session{}, ratelimit.TooMany(wait)
 		}
 	}
@@ -44,13 +45,13 @@ func (s *Service) Login(ctx context.Context, email, password, deviceName string)
 	}
 	if !found || !ok || !u.IsActive {
 		if s.logins != nil {
-			s.logins.Failure(ctx, key)
+			s.logins.Failure(ctx, subject, source)
 		}
 		s.log.InfoContext(ctx, "audit: login_failed")
 		return Session{}, errInvalidCredentials
 	}
 	if s.logins != nil {
-		s.logins.Success(ctx, key)
+		s.logins.Success(ctx, subject, source)
 	}
 	if s.settings.RequireEmailVerification && !u.EmailVerified {
 		return Session{}, apperr.Forbidden("Please verify your email address before logging in.").With("email_verified", false)
@@ -73,6 +74,18 @@ func (s *Service) Login(ctx context.Context, email, password, deviceName string)
 		return nil, err
 	})
 	return out, err
+}
+
+// loginSubject is the backoff subject of an address: its hash, so Redis
+// keys carry no address.
+func loginSubject(email string) string { return auth.HashToken(NormalizeEmail(email)) }
+
+// clearLoginBackoff lifts every login lock of the address, from every
+// network: the owner just proved control of the mailbox.
+func (s *Service) clearLoginBackoff(ctx context.Context, email string) {
+	if s.logins != nil {
+		s.logins.Clear(ctx, loginSubject(email))
+	}
 }
 
 // openSession creates a device session and its first token pair.

@@ -64,9 +64,13 @@ func attributesOf(u sqlc.User) UserAttributes {
 
 // RequestPasswordReset mails a 2-hour reset link when an account (active or
 // not) has the address; the single pending reset of the user is replaced.
-// Callers answer the same whatever happens.
+// Callers answer the same whatever happens, except a 429 from the
+// per-recipient cap, which counts every request naming the address.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
 	email = NormalizeEmail(email)
+	if err := s.capRecipient(ctx, s.caps.reset, email); err != nil {
+		return err
+	}
 	u, err := s.q.AccountByEmail(ctx, email)
 	if isNoRows(err) {
 		return nil
@@ -84,7 +88,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 			return nil, fmt.Errorf("accounts: reset request: %w", err)
 		}
 		err = q.UpsertPasswordReset(ctx, sqlc.UpsertPasswordResetParams{
-			UserID: u.ID, TokenHash: auth.HashToken(token), ExpiresAt: s.now().Add(ResetLifetime),
+			UserID: u.ID, AuthVersion: locked.AuthVersion, TokenHash: auth.HashToken(token), ExpiresAt: s.now().Add(ResetLifetime),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("accounts: reset request: %w", err)
@@ -101,7 +105,9 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 
 // ConfirmPasswordReset sets a new password with a reset token, once: of two
 // concurrent confirmations with one token exactly one succeeds. Every
-// session ends.
+// session ends, and so does every login lock of the address. A token
+// issued before the last auth_version bump (password, address or sessions
+// changed since) is refused like an unknown one.
 func (s *Service) ConfirmPasswordReset(ctx context.Context, token, newPassword string) error {
 	hash := auth.HashToken(token)
 	found, err := s.q.PasswordResetByToken(ctx, hash) // unlocked: finds the user to lock first
@@ -112,7 +118,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, newPassword s
 		return fmt.Errorf("accounts: reset confirm: %w", err)
 	}
 	var newHash string
-	if found.ExpiresAt.After(s.now()) {
+	if found.ExpiresAt.After(s.now()) && found.Current { // a stale token is refused before the policy speaks
 		attrs := UserAttributes{Username: found.Username, FirstName: found.FirstName, LastName: found.LastName, Email: found.Email}
 		if err := s.policy.Validate(newPassword, attrs); err != nil {
 			return err // the token stays usable
@@ -121,10 +127,13 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, newPassword s
 			return err
 		}
 	}
-	return s.inTx(ctx, func(tx pgx.Tx, q *sqlc.Queries) (error, error) {
-		if _, err := q.LockAccount(ctx, found.UserID); isNoRows(err) {
+	var email string
+	err = s.inTx(ctx, func(tx pgx.Tx, q *sqlc.Queries) (error, error) {
+		u, err := q.LockAccount(ctx, found.UserID)
+		if isNoRows(err) {
 			return errInvalidToken, nil
-		} else if err != nil {
+		}
+		if err != nil {
 			return nil, fmt.Errorf("accounts: reset confirm: %w", err)
 		}
 		pending, err := q.LockPasswordReset(ctx, sqlc.LockPasswordResetParams{UserID: found.UserID, TokenHash: hash})
@@ -134,12 +143,20 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, newPassword s
 		if err != nil {
 			return nil, fmt.Errorf("accounts: reset confirm: %w", err)
 		}
+		if pending.AuthVersion != u.AuthVersion {
+			return errInvalidToken, q.DeletePasswordReset(ctx, pending.ID)
+		}
 		if !pending.ExpiresAt.After(s.now()) || newHash == "" {
 			return errTokenExpired, q.DeletePasswordReset(ctx, pending.ID)
 		}
 		if err := q.DeletePasswordReset(ctx, pending.ID); err != nil {
 			return nil, fmt.Errorf("accounts: reset confirm: %w", err)
 		}
+		email = u.Email
 		return nil, s.setPassword(ctx, q, found.UserID, newHash)
 	})
+	if err == nil {
+		s.clearLoginBackoff(ctx, email)
+	}
+	return err
 }

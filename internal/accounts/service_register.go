@@ -23,9 +23,14 @@ const (
 // Register starts a registration: unless an account already has the
 // address, the single pending registration of the address gets a new
 // 12-hour token (the previous link stops working) and the link is mailed.
-// The caller always answers with the same generic message.
+// The caller always answers with the same generic message, unless the
+// per-recipient cap refuses the address (429, whether or not it has an
+// account).
 func (s *Service) Register(ctx context.Context, email string) error {
 	email = NormalizeEmail(email)
+	if err := s.capRecipient(ctx, s.caps.registration, email); err != nil {
+		return err
+	}
 	exists, err := s.q.AccountEmailExists(ctx, email)
 	if err != nil {
 		return fmt.Errorf("accounts: register: %w", err)

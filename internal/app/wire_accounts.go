@@ -76,6 +76,11 @@ func (a *App) buildAccounts() error {
 			Settings: accounts.Settings{
 				FrontendURL: a.Cfg.FrontendURL, ProjectName: a.Cfg.ProjectName,
 				RequireEmailVerification: a.Cfg.RequireEmailVerificationForLogin,
+				RecipientCaps: accounts.RecipientCaps{
+					RegistrationPerHour: a.Cfg.RegistrationMailsPerRecipientHour,
+					ResetPerHour:        a.Cfg.ResetMailsPerRecipientHour,
+					EmailChangePerHour:  a.Cfg.EmailChangeMailsPerRecipientHour,
+				},
 			},
 			Limiter: lim,
 			Log:     a.Log,

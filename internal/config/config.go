@@ -93,6 +93,13 @@ type Config struct {
 	OrgCreateRatePerUser       Rate // RATELIMIT_ORG_CREATE_PER_USER
 	ExportRatePerUser          Rate // RATELIMIT_EXPORTS_PER_USER
 
+	// Per-recipient hourly caps on the mails a request sends to an address
+	// it names (registration and resend-verification, password reset, email
+	// change), whoever asks.
+	RegistrationMailsPerRecipientHour int
+	ResetMailsPerRecipientHour        int
+	EmailChangeMailsPerRecipientHour  int
+
 	// PasswordHashMemoryKiB and friends are the argon2id parameters.
 	PasswordHashMemoryKiB uint32
 	PasswordHashTime      uint32
@@ -164,11 +171,14 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		TrustedProxies:                   r.list("TRUSTED_PROXIES", ""),
 		BrowserCookieSecure:              r.boolean("BROWSER_REFRESH_COOKIE_SECURE", false),
 
-		InvitationRatePerUser:      r.rate("RATELIMIT_INVITATIONS_PER_USER", "20/h"),
-		InvitationRatePerOrg:       r.rate("RATELIMIT_INVITATIONS_PER_ORG", "50/h"),
-		InvitationRatePerRecipient: r.rate("RATELIMIT_INVITATIONS_PER_RECIPIENT", "3/d"),
-		OrgCreateRatePerUser:       r.rate("RATELIMIT_ORG_CREATE_PER_USER", "10/h"),
-		ExportRatePerUser:          r.rate("RATELIMIT_EXPORTS_PER_USER", "10/h"),
+		InvitationRatePerUser:             r.rate("RATELIMIT_INVITATIONS_PER_USER", "20/h"),
+		InvitationRatePerOrg:              r.rate("RATELIMIT_INVITATIONS_PER_ORG", "50/h"),
+		InvitationRatePerRecipient:        r.rate("RATELIMIT_INVITATIONS_PER_RECIPIENT", "3/d"),
+		OrgCreateRatePerUser:              r.rate("RATELIMIT_ORG_CREATE_PER_USER", "10/h"),
+		ExportRatePerUser:                 r.rate("RATELIMIT_EXPORTS_PER_USER", "10/h"),
+		RegistrationMailsPerRecipientHour: r.intRange("RATELIMIT_REGISTRATION_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
+		ResetMailsPerRecipientHour:        r.intRange("RATELIMIT_RESET_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
+		EmailChangeMailsPerRecipientHour:  r.intRange("RATELIMIT_EMAIL_CHANGE_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
 
 		PasswordHashMemoryKiB: uint32(r.intRange("PASSWORD_HASH_MEMORY_KIB", 19*1024, 1024, 1<<21)),
 		PasswordHashTime:      uint32(r.intRange("PASSWORD_HASH_TIME", 2, 1, 20)),

@@ -43,11 +43,12 @@ func TestEachBadVariableGivesOneLine(t *testing.T) {
 		"REDIS_SENTINEL_ADDRS":  "127.0.0.1",
 		"SHUTDOWN_DRAIN_DELAY":  "2h",
 
-		"RATELIMIT_INVITATIONS_PER_USER":      "20",
-		"RATELIMIT_INVITATIONS_PER_ORG":       "0/h",
-		"RATELIMIT_INVITATIONS_PER_RECIPIENT": "3/week",
-		"RATELIMIT_ORG_CREATE_PER_USER":       "ten/h",
-		"RATELIMIT_EXPORTS_PER_USER":          "-1/m",
+		"RATELIMIT_INVITATIONS_PER_USER":           "20",
+		"RATELIMIT_INVITATIONS_PER_ORG":            "0/h",
+		"RATELIMIT_INVITATIONS_PER_RECIPIENT":      "3/week",
+		"RATELIMIT_ORG_CREATE_PER_USER":            "ten/h",
+		"RATELIMIT_EXPORTS_PER_USER":               "-1/m",
+		"RATELIMIT_RESET_MAILS_PER_RECIPIENT_HOUR": "0",
 	}
 	for name, val := range cases {
 		t.Run(name, func(t *testing.T) {

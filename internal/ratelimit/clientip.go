@@ -100,3 +100,20 @@ func ipIdent(ip string) string {
 	}
 	return "ip:" + a.String()
 }
+
+// NetworkIdent is the client network of an address: its /24 for IPv4 and
+// its /64 for IPv6, the blocks one subscriber usually holds. Unparsable
+// input is kept as is.
+func NetworkIdent(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "net:" + ip
+	}
+	a = a.Unmap()
+	bits := 24
+	if a.Is6() {
+		bits = 64
+	}
+	p, _ := a.Prefix(bits)
+	return "net:" + p.String()
+}

@@ -55,3 +55,24 @@ func TestIPv6ClientsShareTheirSlash64(t *testing.T) {
 		t.Fatal(ipIdent("198.51.100.7"))
 	}
 }
+
+func TestNetworkIdentGroupsBySubscriberBlock(t *testing.T) {
+	cases := []struct{ a, b string }{
+		{"198.51.100.7", "198.51.100.200"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2:bbbb::9"},
+		{"::ffff:198.51.100.7", "198.51.100.9"},
+	}
+	for _, c := range cases {
+		if NetworkIdent(c.a) != NetworkIdent(c.b) {
+			t.Errorf("%s and %s are in different networks: %s, %s", c.a, c.b, NetworkIdent(c.a), NetworkIdent(c.b))
+		}
+	}
+	for _, c := range []struct{ a, b string }{{"198.51.100.7", "198.51.101.7"}, {"2001:db8:1:2::1", "2001:db8:1:3::1"}} {
+		if NetworkIdent(c.a) == NetworkIdent(c.b) {
+			t.Errorf("%s and %s share a network", c.a, c.b)
+		}
+	}
+	if NetworkIdent("198.51.100.7") != "net:198.51.100.0/24" {
+		t.Fatal(NetworkIdent("198.51.100.7"))
+	}
+}

@@ -67,10 +67,17 @@ func TestRedisDownFallsBackToLocalLimits(t *testing.T) {
 		t.Fatal("a cancelled request tripped the Redis circuit")
 	}
 	b := l.NewBackoff("login", 2, time.Second, time.Minute, time.Hour)
-	b.Failure(context.Background(), "k")
-	b.Failure(context.Background(), "k")
-	if b.Locked(context.Background(), "k") <= 0 {
+	b.Failure(context.Background(), "k", "net:a")
+	b.Failure(context.Background(), "k", "net:a")
+	if b.Locked(context.Background(), "k", "net:a") <= 0 {
 		t.Fatal("fallback backoff does not lock")
+	}
+	if b.Locked(context.Background(), "k", "net:b") != 0 {
+		t.Fatal("fallback backoff locks another source")
+	}
+	b.Clear(context.Background(), "k")
+	if b.Locked(context.Background(), "k", "net:a") != 0 {
+		t.Fatal("fallback backoff not cleared")
 	}
 }
 

@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -82,4 +83,21 @@ func (l *Limiter) ClientIP(ctx huma.Context) string {
 		}
 	})
 	return l.ips.ClientIP(ctx.RemoteAddr(), xff)
+}
+
+type clientIPKey struct{}
+
+// RememberClientIP is an operation middleware that stores the resolved
+// client address in the request context for ClientIPFrom.
+func (l *Limiter) RememberClientIP() func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		next(huma.WithValue(ctx, clientIPKey{}, l.ClientIP(ctx)))
+	}
+}
+
+// ClientIPFrom is the client address stored by RememberClientIP ("" when
+// the operation does not remember it).
+func ClientIPFrom(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return ip
 }

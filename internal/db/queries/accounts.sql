@@ -142,14 +142,16 @@ SELECT * FROM pending_registrations WHERE token_hash = sqlc.arg(token_hash);
 DELETE FROM pending_registrations WHERE id = sqlc.arg(id);
 
 -- name: UpsertPasswordReset :exec
-INSERT INTO pending_password_resets (user_id, token_hash, expires_at)
-VALUES (sqlc.arg(user_id), sqlc.arg(token_hash), sqlc.arg(expires_at))
+-- One pending reset per user, bound to the auth_version it was issued under.
+INSERT INTO pending_password_resets (user_id, auth_version, token_hash, expires_at)
+VALUES (sqlc.arg(user_id), sqlc.arg(auth_version), sqlc.arg(token_hash), sqlc.arg(expires_at))
 ON CONFLICT (user_id) DO UPDATE
-SET token_hash = EXCLUDED.token_hash, created_at = now(), expires_at = EXCLUDED.expires_at;
+SET auth_version = EXCLUDED.auth_version, token_hash = EXCLUDED.token_hash, created_at = now(), expires_at = EXCLUDED.expires_at;
 
 -- name: PasswordResetByToken :one
 -- Unlocked lookup: finds the user to lock first (canonical order).
-SELECT r.id, r.user_id, r.expires_at, u.email, u.username, u.first_name, u.last_name
+SELECT r.id, r.user_id, r.expires_at, (r.auth_version = u.auth_version)::boolean AS current,
+       u.email, u.username, u.first_name, u.last_name
 FROM pending_password_resets r JOIN users u ON u.id = r.user_id
 WHERE r.token_hash = sqlc.arg(token_hash);
 
@@ -159,6 +161,9 @@ WHERE user_id = sqlc.arg(user_id) AND token_hash = sqlc.arg(token_hash) FOR UPDA
 
 -- name: DeletePasswordReset :exec
 DELETE FROM pending_password_resets WHERE id = sqlc.arg(id);
+
+-- name: DeletePasswordResetsOf :exec
+DELETE FROM pending_password_resets WHERE user_id = sqlc.arg(user_id);
 
 -- name: UpsertEmailChange :exec
 INSERT INTO pending_email_changes (user_id, new_email, auth_version, token_hash, expires_at)
@@ -184,6 +189,9 @@ DELETE FROM pending_email_changes WHERE user_id = sqlc.arg(user_id);
 -- Only if the password did not change meanwhile.
 UPDATE users SET password_hash = sqlc.arg(new_hash)
 WHERE id = sqlc.arg(user_id) AND password_hash = sqlc.arg(old_hash);
+
+-- name: SetAccountActive :exec
+UPDATE users SET is_active = sqlc.arg(is_active), updated_at = now() WHERE id = sqlc.arg(user_id);
 
 -- name: MarkAccountVerified :exec
 UPDATE users SET email_verified = true, updated_at = now() WHERE id = sqlc.arg(user_id) AND NOT email_verified;

@@ -231,6 +231,15 @@ func (q *Queries) DeletePasswordReset(ctx context.Context, id int64) error {
 	return err
 }
 
+const deletePasswordResetsOf = `-- name: DeletePasswordResetsOf :exec
+DELETE FROM pending_password_resets WHERE user_id = $1
+`
+
+func (q *Queries) DeletePasswordResetsOf(ctx context.Context, userID int64) error {
+	_, err := q.db.Exec(ctx, deletePasswordResetsOf, userID)
+	return err
+}
+
 const deletePendingRegistration = `-- name: DeletePendingRegistration :exec
 DELETE FROM pending_registrations WHERE id = $1
 `
@@ -417,7 +426,7 @@ func (q *Queries) LockEmailChange(ctx context.Context, arg LockEmailChangeParams
 }
 
 const lockPasswordReset = `-- name: LockPasswordReset :one
-SELECT id, user_id, token_hash, created_at, expires_at FROM pending_password_resets
+SELECT id, user_id, token_hash, created_at, expires_at, auth_version FROM pending_password_resets
 WHERE user_id = $1 AND token_hash = $2 FOR UPDATE
 `
 
@@ -435,6 +444,7 @@ func (q *Queries) LockPasswordReset(ctx context.Context, arg LockPasswordResetPa
 		&i.TokenHash,
 		&i.CreatedAt,
 		&i.ExpiresAt,
+		&i.AuthVersion,
 	)
 	return i, err
 }
@@ -514,7 +524,8 @@ func (q *Queries) MarkAccountVerified(ctx context.Context, userID int64) error {
 }
 
 const passwordResetByToken = `-- name: PasswordResetByToken :one
-SELECT r.id, r.user_id, r.expires_at, u.email, u.username, u.first_name, u.last_name
+SELECT r.id, r.user_id, r.expires_at, (r.auth_version = u.auth_version)::boolean AS current,
+       u.email, u.username, u.first_name, u.last_name
 FROM pending_password_resets r JOIN users u ON u.id = r.user_id
 WHERE r.token_hash = $1
 `
@@ -523,6 +534,7 @@ type PasswordResetByTokenRow struct {
 	ID        int64
 	UserID    int64
 	ExpiresAt time.Time
+	Current   bool
 	Email     string
 	Username  string
 	FirstName string
@@ -537,6 +549,7 @@ func (q *Queries) PasswordResetByToken(ctx context.Context, tokenHash string) (P
 		&i.ID,
 		&i.UserID,
 		&i.ExpiresAt,
+		&i.Current,
 		&i.Email,
 		&i.Username,
 		&i.FirstName,
@@ -685,6 +698,20 @@ func (q *Queries) SessionState(ctx context.Context, arg SessionStateParams) (Ses
 		&i.IsActive,
 	)
 	return i, err
+}
+
+const setAccountActive = `-- name: SetAccountActive :exec
+UPDATE users SET is_active = $1, updated_at = now() WHERE id = $2
+`
+
+type SetAccountActiveParams struct {
+	IsActive bool
+	UserID   int64
+}
+
+func (q *Queries) SetAccountActive(ctx context.Context, arg SetAccountActiveParams) error {
+	_, err := q.db.Exec(ctx, setAccountActive, arg.IsActive, arg.UserID)
+	return err
 }
 
 const setAccountEmail = `-- name: SetAccountEmail :exec
@@ -842,20 +869,27 @@ func (q *Queries) UpsertEmailChange(ctx context.Context, arg UpsertEmailChangePa
 }
 
 const upsertPasswordReset = `-- name: UpsertPasswordReset :exec
-INSERT INTO pending_password_resets (user_id, token_hash, expires_at)
-VALUES ($1, $2, $3)
+INSERT INTO pending_password_resets (user_id, auth_version, token_hash, expires_at)
+VALUES ($1, $2, $3, $4)
 ON CONFLICT (user_id) DO UPDATE
-SET token_hash = EXCLUDED.token_hash, created_at = now(), expires_at = EXCLUDED.expires_at
+SET auth_version = EXCLUDED.auth_version, token_hash = EXCLUDED.token_hash, created_at = now(), expires_at = EXCLUDED.expires_at
 `
 
 type UpsertPasswordResetParams struct {
-	UserID    int64
-	TokenHash string
-	ExpiresAt time.Time
+	UserID      int64
+	AuthVersion int64
+	TokenHash   string
+	ExpiresAt   time.Time
 }
 
+// One pending reset per user, bound to the auth_version it was issued under.
 func (q *Queries) UpsertPasswordReset(ctx context.Context, arg UpsertPasswordResetParams) error {
-	_, err := q.db.Exec(ctx, upsertPasswordReset, arg.UserID, arg.TokenHash, arg.ExpiresAt)
+	_, err := q.db.Exec(ctx, upsertPasswordReset,
+		arg.UserID,
+		arg.AuthVersion,
+		arg.TokenHash,
+		arg.ExpiresAt,
+	)
 	return err
 }
 

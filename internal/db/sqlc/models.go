@@ -170,11 +170,12 @@ type PendingEmailChange struct {
 }
 
 type PendingPasswordReset struct {
-	ID        int64
-	UserID    int64
-	TokenHash string
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	ID          int64
+	UserID      int64
+	TokenHash   string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	AuthVersion int64
 }
 
 type PendingRegistration struct {
