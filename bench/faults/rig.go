@@ -74,6 +74,12 @@ func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
 		// without Redis), stale exports recovered quickly.
 		"RATELIMIT_ENABLED":  "true",
 		"EXPORT_STALE_AFTER": "20s",
+		// Invitations are the harness's mail load, not abuse: lift the
+		// per-user, per-org, per-recipient and export limits out of its way.
+		"RATELIMIT_INVITATIONS_PER_USER":      "1000000/h",
+		"RATELIMIT_INVITATIONS_PER_ORG":       "1000000/h",
+		"RATELIMIT_INVITATIONS_PER_RECIPIENT": "1000000/h",
+		"RATELIMIT_EXPORTS_PER_USER":          "1000000/h",
 	}}
 
 	start := time.Now()
