@@ -162,7 +162,7 @@ func migrate(ctx context.Context, cfg *config.Config, args []string, out io.Writ
 	if len(args) > 0 {
 		action = args[0]
 	}
-	pool, err := db.Open(ctx, cfg.DatabaseURL)
+	pool, err := db.Open(ctx, cfg.DatabaseURL, db.WithIdleInTxTimeout(cfg.DatabaseIdleInTxTimeout))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/httpapi"
+	"apistarter/internal/images"
 	"apistarter/internal/jobs"
 	"apistarter/internal/orgs"
 
@@ -37,6 +38,8 @@ type App struct {
 	Auth    *auth.Authenticator
 	Outbox  *jobs.Outbox
 	Metrics *httpapi.Metrics
+	// ImageBudget is the one memory budget of all image work of the process.
+	ImageBudget *images.Budget
 	services
 
 	closers []func()
@@ -44,11 +47,12 @@ type App struct {
 
 // New connects to PostgreSQL and Redis and builds the shared services.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
-	pool, err := db.Open(ctx, cfg.DatabaseURL)
+	pool, err := db.Open(ctx, cfg.DatabaseURL, db.WithIdleInTxTimeout(cfg.DatabaseIdleInTxTimeout))
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: log, DB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics()}
+	a := &App{Cfg: cfg, Log: log, DB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics(),
+		ImageBudget: images.NewBudget(int64(cfg.ImageMemoryBudgetMiB)<<20, cfg.ImageBudgetWait)}
 	a.closers = append(a.closers, pool.Close)
 
 	rc, err := OpenRedis(ctx, cfg.RedisURL)

@@ -66,6 +66,15 @@ type Config struct {
 	CORSAllowedOrigins               []string
 	BrowserCookieSecure              bool
 
+	// DatabaseIdleInTxTimeout is idle_in_transaction_session_timeout of
+	// every pooled session (0: the server's own setting).
+	DatabaseIdleInTxTimeout time.Duration
+	// ImageMemoryBudgetMiB bounds the memory of all image work of the
+	// process; ImageBudgetWait is how long a request waits for its share
+	// before a 503.
+	ImageMemoryBudgetMiB int
+	ImageBudgetWait      time.Duration
+
 	// PasswordHashMemoryKiB and friends are the argon2id parameters.
 	PasswordHashMemoryKiB uint32
 	PasswordHashTime      uint32
@@ -136,6 +145,10 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		TrustedProxies:                   r.list("TRUSTED_PROXIES", ""),
 		BrowserCookieSecure:              r.boolean("BROWSER_REFRESH_COOKIE_SECURE", false),
 
+		DatabaseIdleInTxTimeout: r.duration("DATABASE_IDLE_IN_TX_TIMEOUT", 30*time.Second),
+		ImageMemoryBudgetMiB:    r.intRange("IMAGE_MEMORY_BUDGET_MIB", 640, 64, 1<<20),
+		ImageBudgetWait:         r.duration("IMAGE_BUDGET_WAIT", 10*time.Second),
+
 		PasswordHashMemoryKiB: uint32(r.intRange("PASSWORD_HASH_MEMORY_KIB", 19*1024, 1024, 1<<21)),
 		PasswordHashTime:      uint32(r.intRange("PASSWORD_HASH_TIME", 2, 1, 20)),
 		PasswordHashThreads:   uint8(r.intRange("PASSWORD_HASH_THREADS", 1, 1, 16)),
@@ -154,6 +167,12 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	if c.PermissionCacheTTL <= 0 {
 		r.problem("PERMISSION_CACHE_TTL: must be positive")
+	}
+	if c.DatabaseIdleInTxTimeout < 0 {
+		r.problem("DATABASE_IDLE_IN_TX_TIMEOUT: must be 0 (off) or positive")
+	}
+	if c.ImageBudgetWait <= 0 || c.ImageBudgetWait > 5*time.Minute {
+		r.problem("IMAGE_BUDGET_WAIT: must be positive and at most 5m")
 	}
 	if c.ExportStaleAfter <= 0 {
 		r.problem("EXPORT_STALE_AFTER: must be positive")

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,14 +14,54 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Open connects a pool and checks the server answers.
-func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// DefaultIdleInTxTimeout is DATABASE_IDLE_IN_TX_TIMEOUT's default.
+const DefaultIdleInTxTimeout = 30 * time.Second
+
+// Options tune the sessions of a pool.
+type Options struct {
+	// IdleInTxTimeout is the server-side idle_in_transaction_session_timeout
+	// of every pooled session: a transaction left idle this long is ended by
+	// PostgreSQL, so a stuck request cannot keep a connection (and its locks)
+	// for good. 0 leaves the server's setting alone.
+	IdleInTxTimeout time.Duration
+}
+
+// Option adjusts Options.
+type Option func(*Options)
+
+// WithIdleInTxTimeout sets Options.IdleInTxTimeout (0: the server's setting).
+func WithIdleInTxTimeout(d time.Duration) Option { return func(o *Options) { o.IdleInTxTimeout = d } }
+
+// sessionParams are the settings sent in the startup packet of every pooled
+// connection. This is the one place that sets them: a pooler that refuses
+// unknown startup parameters (PgBouncer without ignore_startup_parameters)
+// needs them off (DATABASE_IDLE_IN_TX_TIMEOUT=0) or set on its server side.
+func sessionParams(o Options) map[string]string {
+	p := map[string]string{}
+	if o.IdleInTxTimeout > 0 {
+		p["idle_in_transaction_session_timeout"] = strconv.FormatInt(max(o.IdleInTxTimeout.Milliseconds(), 1), 10)
+	}
+	return p
+}
+
+// Open connects a pool and checks the server answers. Without options the
+// sessions get DefaultIdleInTxTimeout.
+func Open(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, error) {
+	o := Options{IdleInTxTimeout: DefaultIdleInTxTimeout}
+	for _, fn := range opts {
+		fn(&o)
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("db: parse DATABASE_URL: %w", err)
 	}
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
+	}
+	for k, v := range sessionParams(o) {
+		if _, set := cfg.ConnConfig.RuntimeParams[k]; !set { // the URL's own value wins
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	cfg.HealthCheckPeriod = 15 * time.Second
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
