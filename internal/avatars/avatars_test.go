@@ -18,8 +18,8 @@ import (
 
 	"apistarter/internal/avatars"
 	"apistarter/internal/images"
-	"apistarter/internal/storage"
 	"apistarter/internal/ratelimit"
+	"apistarter/internal/storage"
 	"apistarter/internal/testutil"
 
 	"github.com/danielgtaylor/huma/v2"
