@@ -5,7 +5,7 @@ BIN := bin/apistarter
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X apistarter/internal/app.Version=$(VERSION)
 
-.PHONY: run test build lint generate check-generate services bench faults clean openapi
+.PHONY: run test build lint generate check-generate services bench faults abuse clean openapi
 
 run: services build ## start PostgreSQL/Redis if needed, then API + worker + scheduler
 	./$(BIN) dev
@@ -43,6 +43,10 @@ bench: services build
 
 faults: services build
 	$(GO) run ./bench/faults $(FAULT_ARGS)
+
+# One user floods image work; another must stay served (see bench/abuse).
+abuse: services build
+	$(GO) run ./bench/abuse $(ABUSE_ARGS)
 
 clean:
 	rm -rf bin var

@@ -146,7 +146,7 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		BrowserCookieSecure:              r.boolean("BROWSER_REFRESH_COOKIE_SECURE", false),
 
 		DatabaseIdleInTxTimeout: r.duration("DATABASE_IDLE_IN_TX_TIMEOUT", 30*time.Second),
-		ImageMemoryBudgetMiB:    r.intRange("IMAGE_MEMORY_BUDGET_MIB", 640, 64, 1<<20),
+		ImageMemoryBudgetMiB:    r.intRange("IMAGE_MEMORY_BUDGET_MIB", 768, 64, 1<<20),
 		ImageBudgetWait:         r.duration("IMAGE_BUDGET_WAIT", 10*time.Second),
 
 		PasswordHashMemoryKiB: uint32(r.intRange("PASSWORD_HASH_MEMORY_KIB", 19*1024, 1024, 1<<21)),

@@ -32,7 +32,7 @@ type Budget struct {
 
 // Budget defaults: see docs/images-memory.md for the measurements behind them.
 const (
-	DefaultBudgetBytes = 640 << 20
+	DefaultBudgetBytes = 768 << 20
 	DefaultBudgetWait  = 10 * time.Second
 )
 

@@ -27,6 +27,7 @@ type Header struct {
 	Config      image.Config
 	Progressive bool // JPEG only
 	Known       bool // false: the header lies beyond HeadProbe
+	jpegSamples float64
 }
 
 // ReadHeader sniffs the format and decodes the header from r (a Part.Head
@@ -59,7 +60,7 @@ func ReadHeader(r io.Reader, lim Limits) (Header, error) {
 	}
 	h := Header{Format: format, Config: cfg, Known: true}
 	if format == FormatJPEG {
-		h.Progressive = jpegProgressive(append(sig[:n:n], keep.Bytes()...))
+		h.Progressive, h.jpegSamples, _ = jpegFrame(append(sig[:n:n], keep.Bytes()...))
 	}
 	return h, nil
 }
@@ -78,76 +79,94 @@ func decodeConfigFrom(f Format, r io.Reader) (image.Config, error) {
 	return image.Config{}, fmt.Errorf("images: no decoder for %q", f)
 }
 
-// jpegProgressive reports whether the first frame header in data is SOF2
-// (progressive), whose decoder keeps every DCT coefficient of the image.
-func jpegProgressive(data []byte) bool {
+// jpegFrame reads the first frame header (SOFn) in data: whether it is
+// progressive (SOF2 and friends: the decoder then keeps every DCT
+// coefficient of the image) and how many samples per pixel its components
+// hold after subsampling (1.5 for 4:2:0 colour, 3 for 4:4:4). ok is false
+// when no frame header is found.
+func jpegFrame(data []byte) (progressive bool, samples float64, ok bool) {
 	for i := 2; i+4 <= len(data); {
 		if data[i] != 0xff {
-			return false
+			return false, 0, false
 		}
 		m := data[i+1]
 		if m == 0xff { // fill byte
 			i++
 			continue
 		}
-		if m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce {
-			return true
-		}
+		n := int(data[i+2])<<8 | int(data[i+3])
 		if m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc {
-			return false
+			seg := data[i+4:]
+			if len(seg) < 6 || n < 8 {
+				return false, 0, false
+			}
+			comps := int(seg[5])
+			if comps < 1 || len(seg) < 6+3*comps {
+				return false, 0, false
+			}
+			var hmax, vmax int
+			hv := make([][2]int, comps)
+			for c := range comps {
+				f := seg[6+3*c+1]
+				hv[c] = [2]int{max(int(f>>4), 1), max(int(f&15), 1)}
+				hmax, vmax = max(hmax, hv[c][0]), max(vmax, hv[c][1])
+			}
+			for _, x := range hv {
+				samples += float64(x[0]*x[1]) / float64(hmax*vmax)
+			}
+			return m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce, samples, true
 		}
-		i += 2 + int(data[i+2])<<8 | int(data[i+3])
+		i += 2 + n
 	}
-	return false
+	return false, 0, false
 }
 
-// Bytes per pixel of the work that follows decoding (see
-// docs/images-memory.md): the upright NRGBA canvas, the encoders' YUV copy
-// and the WebP encoder's own buffers for the full-size original (library),
-// or the canvas and the resampled 600 px output (avatar), plus headroom for
-// garbage not yet collected.
+// Bytes per pixel of the phases of rendering that follow decoding (see
+// docs/images-memory.md): the upright NRGBA canvas (4) next to what the
+// decoder still holds, then the WebP encodes of the full-size original
+// (library: canvas, YUV copy, the encoder's own memory) or of the 600 px
+// avatar. Peak is the larger phase, not their sum: the decoder's buffers
+// are garbage once the canvas exists.
 const (
-	libraryWorkBPP = 12
-	avatarWorkBPP  = 7
-	fixedOverhead  = 24 << 20
+	canvasBPP     = 4
+	libraryEncBPP = 18
+	avatarEncBPP  = 11
+	// fixedOverhead covers the encoders' instances and the resampled variants.
+	fixedOverhead = 32 << 20
 )
 
 // Estimate is the peak memory, in bytes, of rendering a file with header
-// h: the decoder's own buffers (by colour model, and all DCT coefficients
-// of a progressive JPEG) plus the pipeline's work per pixel. An unknown
-// header is charged the worst case the limits allow.
+// h. An unknown header is charged the worst case the limits allow.
 func Estimate(h Header, lim Limits, avatar bool) int64 {
-	work := int64(libraryWorkBPP)
+	enc := float64(libraryEncBPP)
 	if avatar {
-		work = avatarWorkBPP
+		enc = avatarEncBPP
 	}
-	if !h.Known {
-		return lim.MaxPixels*(maxDecodeBPP+work) + fixedOverhead
+	px := lim.MaxPixels
+	dec := float64(maxDecodeBPP)
+	if h.Known {
+		px = int64(h.Config.Width) * int64(h.Config.Height)
+		dec = decodeBPP(h)
 	}
-	px := int64(h.Config.Width) * int64(h.Config.Height)
-	return px*(decodeBPP(h)+work) + fixedOverhead
+	return int64(float64(px)*max(dec+canvasBPP, enc)) + fixedOverhead
 }
 
-// maxDecodeBPP is the largest decodeBPP: a progressive 4:4:4 JPEG
-// (coefficients of three full-size planes, then the planes themselves).
-const maxDecodeBPP = 15
+// maxDecodeBPP is the largest decodeBPP: a progressive 4:4:4 CMYK JPEG
+// (coefficients of four full-size planes, then the planes themselves).
+const maxDecodeBPP = 4 * (4 + 1)
 
 // decodeBPP is what the standard decoders allocate per pixel.
-func decodeBPP(h Header) int64 {
+func decodeBPP(h Header) float64 {
 	switch h.Format {
 	case FormatJPEG:
-		// Subsampling is not in the config: assume 4:4:4, the largest.
-		planes := int64(3)
-		switch h.Config.ColorModel {
-		case color.GrayModel:
-			planes = 1
-		case color.CMYKModel:
-			planes = 4
+		samples := h.jpegSamples
+		if samples == 0 { // no frame header seen: the largest colour layout
+			samples = 4
 		}
 		if h.Progressive {
-			return planes * (4 + 1) // int32 coefficients, then the planes
+			return samples * (4 + 1) // int32 coefficients, then the planes
 		}
-		return planes
+		return samples
 	case FormatPNG:
 		switch h.Config.ColorModel {
 		case color.GrayModel:
@@ -164,9 +183,9 @@ func decodeBPP(h Header) int64 {
 	case FormatGIF:
 		return 1
 	case FormatWebP:
-		return 4 + 3 // YUV planes with alpha, then their NRGBA conversion
+		return 2.5 + 4 // YUV planes with alpha, then their NRGBA conversion
 	}
-	return 8
+	return maxDecodeBPP
 }
 
 // EstimateFile is Estimate for a whole file in memory (tools and tests).
