@@ -42,12 +42,17 @@ type abuseOptions struct {
 	ceilingMiB int // the process's peak RSS must stay under this
 }
 
-// zeroPNG is a valid w×h RGBA PNG of transparent black: a few hundred KB
-// on the wire that decodes to the full w×h×4 bytes and goes through the
-// whole pipeline.
+// zeroPNG is a valid w×h opaque black RGB PNG: a few hundred KB on the
+// wire that decodes to the full w×h×4 bytes and goes through the whole
+// pipeline (the largest file the budget admits: with an alpha plane, a
+// 40 MP file is refused as over the budget).
 func zeroPNG(w, h int) ([]byte, error) {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 0xff
+	}
 	var buf bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, image.NewNRGBA(image.Rect(0, 0, w, h))); err != nil {
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -3,12 +3,15 @@ package images
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Admit lets one streamed file into image work: it reads the file's header
 // (at most HeadProbe bytes), rejects what the header already condemns,
 // reserves the file's estimated peak memory from b, and only then reads
 // the rest of the file. The caller renders data and calls release.
+// A file whose estimate exceeds the whole budget is refused like one over
+// the dimension limits: rendering it would take the process past it.
 // Errors: a RejectError (a 400), ErrBusy (a 503 with Retry-After), or a
 // failure reading the part (EachUpload maps it).
 func Admit(ctx context.Context, b *Budget, p *Part, lim Limits, avatar bool) (data []byte, release func(), err error) {
@@ -23,7 +26,15 @@ func Admit(ctx context.Context, b *Budget, p *Part, lim Limits, avatar bool) (da
 		}
 		return nil, nil, err
 	}
-	release, err = b.Acquire(ctx, Estimate(h, lim, avatar))
+	est := Estimate(h, lim, avatar)
+	if est > b.Size() {
+		// It could never run without taking the process over its budget.
+		if derr := p.drain(); derr != nil {
+			return nil, nil, derr
+		}
+		return nil, nil, fmt.Errorf("images: %s %dx%d needs %d bytes, budget %d: %w", h.Format, h.Config.Width, h.Config.Height, est, b.Size(), ErrDimensions)
+	}
+	release, err = b.Acquire(ctx, est)
 	if err != nil {
 		return nil, nil, err
 	}

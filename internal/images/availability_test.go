@@ -204,14 +204,14 @@ func TestImageFloodLeavesOtherUsersServed(t *testing.T) {
 		}
 	}
 
-	// The budget taken whole: uploads declaring 36 MP wait a bounded time, then 503.
+	// The budget taken whole: uploads declaring 16 MP wait a bounded time, then 503.
 	budget := e.s.App.ImageBudget
 	release, err := budget.Acquire(context.Background(), budget.Size())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
-	bomb := testutil.PNGBomb(6000, 6000)
+	bomb := testutil.PNGBomb(4000, 4000)
 	for _, up := range []struct{ base, path string }{
 		{imagesBase, e.org + "/bulk-upload/"}, {imagesBase, e.org + "/images/"}, {avatarBase, "/api/v1/users/avatar"},
 	} {
@@ -231,5 +231,13 @@ func TestImageFloodLeavesOtherUsersServed(t *testing.T) {
 		if st != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || out != `{"detail":"`+images.MsgBusy+`"}`+"\n" {
 			t.Errorf("%s with the budget taken: %d %q Retry-After %q", up.path, st, out, resp.Header.Get("Retry-After"))
 		}
+	}
+	release()
+
+	// A file that could never fit in the budget (40 MP with an alpha plane)
+	// is refused at once rather than run over it.
+	st, out := testutil.UploadTo(t, imagesBase, e.org+"/images/", e.alice.Token, nil, file("huge.png", testutil.PNGBomb(8000, 5000)))
+	if st != http.StatusBadRequest || out != `{"detail":"Image dimensions exceed the allowed limit."}`+"\n" {
+		t.Errorf("over-budget file: %d %s", st, out)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,11 @@ const (
 	DefaultBudgetBytes = 768 << 20
 	DefaultBudgetWait  = 10 * time.Second
 )
+
+// reclaimAbove is the reservation from which releasing it returns the
+// freed memory to the OS at once (a full collection: milliseconds, against
+// seconds of image work).
+const reclaimAbove = 128 << 20
 
 // ErrBusy is a reservation not granted within the budget's wait.
 var ErrBusy = errors.New("images: image memory budget busy")
@@ -68,6 +74,12 @@ func (b *Budget) Acquire(ctx context.Context, n int64) (func(), error) {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			if n >= reclaimAbove {
+				// The job's pixels are garbage now, but the heap keeps them
+				// resident until a collection, and a big next job would add its
+				// own on top: return them before handing the bytes on.
+				debug.FreeOSMemory()
+			}
 			b.inUse.Add(-n)
 			b.sem.Release(n)
 		})

@@ -121,16 +121,19 @@ func jpegFrame(data []byte) (progressive bool, samples float64, ok bool) {
 	return false, 0, false
 }
 
-// Bytes per pixel of the phases of rendering that follow decoding (see
-// docs/images-memory.md): the upright NRGBA canvas (4) next to what the
-// decoder still holds, then the WebP encodes of the full-size original
-// (library: canvas, YUV copy, the encoder's own memory) or of the 600 px
-// avatar. Peak is the larger phase, not their sum: the decoder's buffers
-// are garbage once the canvas exists.
+// Bytes per pixel of the phases of rendering that follow decoding,
+// calibrated on the figures of docs/images-memory.md: the upright NRGBA
+// canvas (4) next to what the decoder still holds, then the WebP encodes of
+// the full-size original (library: canvas, YUV copy, the encoder's own
+// memory) or of the 600 px avatar. The encoder needs about twice as much
+// for an image with an alpha plane. Peak is the larger phase, not their
+// sum: the decoder's buffers are garbage once the canvas exists.
 const (
-	canvasBPP     = 4
-	libraryEncBPP = 18
-	avatarEncBPP  = 11
+	canvasBPP          = 4
+	libraryEncBPP      = 19
+	libraryAlphaEncBPP = 33
+	avatarEncBPP       = 11
+	avatarAlphaEncBPP  = 15
 	// fixedOverhead covers the encoders' instances and the resampled variants.
 	fixedOverhead = 32 << 20
 )
@@ -138,9 +141,17 @@ const (
 // Estimate is the peak memory, in bytes, of rendering a file with header
 // h. An unknown header is charged the worst case the limits allow.
 func Estimate(h Header, lim Limits, avatar bool) int64 {
-	enc := float64(libraryEncBPP)
-	if avatar {
+	alpha := !h.Known || mayHaveAlpha(h)
+	var enc float64
+	switch {
+	case avatar && alpha:
+		enc = avatarAlphaEncBPP
+	case avatar:
 		enc = avatarEncBPP
+	case alpha:
+		enc = libraryAlphaEncBPP
+	default:
+		enc = libraryEncBPP
 	}
 	px := lim.MaxPixels
 	dec := float64(maxDecodeBPP)
@@ -149,6 +160,21 @@ func Estimate(h Header, lim Limits, avatar bool) int64 {
 		dec = decodeBPP(h)
 	}
 	return int64(float64(px)*max(dec+canvasBPP, enc)) + fixedOverhead
+}
+
+// mayHaveAlpha reports whether the header allows transparency (the encoder
+// then writes an alpha plane). JPEG and opaque PNG colour types cannot.
+func mayHaveAlpha(h Header) bool {
+	switch h.Format {
+	case FormatJPEG:
+		return false
+	case FormatPNG:
+		switch h.Config.ColorModel {
+		case color.GrayModel, color.Gray16Model, color.RGBAModel, color.RGBA64Model:
+			return false
+		}
+	}
+	return true
 }
 
 // maxDecodeBPP is the largest decodeBPP: a progressive 4:4:4 CMYK JPEG
