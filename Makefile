@@ -5,7 +5,7 @@ BIN := bin/apistarter
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X apistarter/internal/app.Version=$(VERSION)
 
-.PHONY: run test build lint generate check-generate services bench faults cluster clean openapi image client client-deps openapi-lint
+.PHONY: run test build lint generate check-generate services bench faults abuse cluster clean openapi image client client-deps openapi-lint
 
 run: services build ## start PostgreSQL/Redis if needed, then API + worker + scheduler
 	./$(BIN) dev
@@ -69,6 +69,10 @@ bench: services build
 
 faults: services build
 	$(GO) run ./bench/faults $(FAULT_ARGS)
+
+# One user floods image work; another must stay served (see bench/abuse).
+abuse: services build
+	$(GO) run ./bench/abuse $(ABUSE_ARGS)
 
 clean:
 	rm -rf bin var

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -121,6 +122,10 @@ func dispatch(ctx context.Context, cmd string, args []string, cfg *config.Config
 	}
 	defer a.Close()
 	switch cmd {
+	case "serve", "dev":
+		setMemoryLimit(cfg, log)
+	}
+	switch cmd {
 	case "serve":
 		return a.Serve(ctx)
 	case "worker":
@@ -168,7 +173,7 @@ func migrate(ctx context.Context, cfg *config.Config, args []string, out io.Writ
 	}
 	// Migrations take goose's session lock and may need session settings:
 	// never through a transaction pooler.
-	pool, err := db.Open(ctx, cfg.DatabaseDirectURL)
+	pool, err := db.Open(ctx, cfg.DatabaseDirectURL, db.WithIdleInTxTimeout(cfg.DatabaseIdleInTxTimeout))
 	if err != nil {
 		return err
 	}
@@ -193,4 +198,21 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// memoryHeadroom is what the API needs besides image work: runtime, pools,
+// in-flight requests and their buffered bodies.
+const memoryHeadroom = 256 << 20
+
+// setMemoryLimit makes the garbage collector keep the API within its image
+// budget plus headroom (a soft limit: Go collects harder near it, never
+// fails an allocation), so garbage of finished image work does not pile up
+// over the budget. An explicit GOMEMLIMIT wins.
+func setMemoryLimit(cfg *config.Config, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit := int64(cfg.ImageMemoryBudgetMiB)<<20 + memoryHeadroom
+	debug.SetMemoryLimit(limit)
+	log.Debug("memory limit set", "bytes", limit)
 }

@@ -16,6 +16,7 @@ import (
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/httpapi"
+	"apistarter/internal/images"
 	"apistarter/internal/jobs"
 	"apistarter/internal/orgs"
 
@@ -42,6 +43,8 @@ type App struct {
 	Auth     *auth.Authenticator
 	Outbox   *jobs.Outbox
 	Metrics  *httpapi.Metrics
+	// ImageBudget is the one memory budget of all image work of the process.
+	ImageBudget *images.Budget
 	services
 
 	closers []func()
@@ -58,7 +61,7 @@ const DirectPoolSize = jobs.DefaultConcurrency + 2
 
 // New connects to PostgreSQL and Redis and builds the shared services.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
-	var opts []db.Option
+	opts := []db.Option{db.WithIdleInTxTimeout(cfg.DatabaseIdleInTxTimeout)}
 	if cfg.DatabasePooler != "none" {
 		opts = append(opts, db.ThroughPooler(cfg.DatabaseURL))
 	}
@@ -66,7 +69,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: log, DB: pool, DirectDB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics()}
+	a := &App{Cfg: cfg, Log: log, DB: pool, DirectDB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics(),
+		ImageBudget: images.NewBudget(int64(cfg.ImageMemoryBudgetMiB)<<20, cfg.ImageBudgetWait)}
 	a.closers = append(a.closers, pool.Close)
 	if cfg.DatabaseDirectURL != cfg.DatabaseURL {
 		// One connection per concurrent export run or periodic job.

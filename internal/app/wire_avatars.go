@@ -13,6 +13,10 @@ func (a *App) wireAvatars(api huma.API, _ *http.ServeMux) error {
 	if err := a.initStorage(); err != nil {
 		return err
 	}
-	avatars.Register(api, avatars.NewService(a.DB, a.Storage, a.Outbox))
+	limiter, err := a.rateLimiter()
+	if err != nil {
+		return err
+	}
+	avatars.Register(api, avatars.NewService(a.DB, a.Storage, a.Outbox, avatars.WithBudget(a.ImageBudget)), limiter)
 	return nil
 }

@@ -18,6 +18,6 @@ func (a *App) wireImages(api huma.API, _ *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	images.Register(api, images.NewService(a.DB, a.Storage, a.Outbox), limiter)
+	images.Register(api, images.NewService(a.DB, a.Storage, a.Outbox, images.WithBudget(a.ImageBudget)), limiter)
 	return nil
 }

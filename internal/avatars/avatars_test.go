@@ -18,6 +18,7 @@ import (
 
 	"apistarter/internal/avatars"
 	"apistarter/internal/images"
+	"apistarter/internal/ratelimit"
 	"apistarter/internal/storage"
 	"apistarter/internal/testutil"
 
@@ -44,8 +45,12 @@ func newEnv(t *testing.T) *env {
 }
 
 func (e *env) mount(t *testing.T, opts ...avatars.Option) string {
+	limiter, err := ratelimit.New(ratelimit.Options{Enabled: false})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc := avatars.NewService(e.s.App.DB, e.s.App.Storage, e.s.App.Outbox, opts...)
-	return e.s.Mount(t, func(api huma.API) { avatars.Register(api, svc) }).URL
+	return e.s.Mount(t, func(api huma.API) { avatars.Register(api, svc, limiter) }).URL
 }
 
 func (e *env) queryInt(t testing.TB, sql string, args ...any) int64 {

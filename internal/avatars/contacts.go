@@ -39,12 +39,7 @@ func (s *Service) UploadContact(ctx context.Context, orgID int64, slug string) (
 	if err != nil {
 		return ContactAvatarOut{}, err
 	}
-	m := contactMessages()
-	data, err := s.read(ctx, m)
-	if err != nil {
-		return ContactAvatarOut{}, err
-	}
-	key, err := s.save(ctx, images.AvatarContacts, data, m)
+	key, err := s.upload(ctx, images.AvatarContacts, contactMessages())
 	if err != nil {
 		return ContactAvatarOut{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"apistarter/internal/httpapi"
 	"apistarter/internal/images"
 	"apistarter/internal/orgs"
+	"apistarter/internal/ratelimit"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -33,12 +34,20 @@ func avatarDeleted() *detailOutput {
 const avatarDoc = "Multipart field `file`: JPEG, PNG, GIF or WebP (detected from the content), at most 10 MiB. " +
 	"Stored as public WebP files fitted in 160 px and 600 px; the previous avatar is deleted."
 
-// Register mounts the user and contact avatar routes on api.
-func Register(api huma.API, svc *Service) {
+// Upload rates: avatars are image work like library uploads and are
+// throttled the same way, per user.
+var (
+	userAvatarScope    = ratelimit.Scope{Name: "users_avatar_upload", Rate: ratelimit.PerHour(30)}
+	contactAvatarScope = ratelimit.Scope{Name: "contacts_avatar_upload", Rate: ratelimit.PerHour(60)}
+)
+
+// Register mounts the user and contact avatar routes on api; uploads are
+// rate limited by limiter.
+func Register(api huma.API, svc *Service, limiter *ratelimit.Limiter) {
 	o := huma.Operation{
 		OperationID: "upload-user-avatar", Method: http.MethodPost, Path: "/users/avatar",
 		Summary: "Upload my avatar", Description: avatarDoc, Tags: []string{"users"}, Security: httpapi.Bearer,
-		Middlewares: huma.Middlewares{images.CaptureBody},
+		Middlewares: huma.Middlewares{images.Throttle(api, limiter, userAvatarScope), images.CaptureBody},
 	}
 	huma.Register(api, o, func(ctx context.Context, _ *struct{}) (*struct{ Body UserAvatarOut }, error) {
 		p, ok := auth.PrincipalFrom(ctx)
@@ -70,7 +79,7 @@ func Register(api huma.API, svc *Service) {
 	o = huma.Operation{
 		OperationID: "upload-contact-avatar", Method: http.MethodPost, Path: "/orgs/{org_slug}/contacts/{slug}/avatar/",
 		Summary: "Upload a contact's avatar", Description: avatarDoc, Tags: []string{"contacts"}, Security: httpapi.Bearer,
-		Middlewares: huma.Middlewares{images.CaptureBody},
+		Middlewares: huma.Middlewares{images.Throttle(api, limiter, contactAvatarScope), images.CaptureBody},
 	}
 	huma.Register(api, o, func(ctx context.Context, in *contactPath) (*struct{ Body ContactAvatarOut }, error) {
 		out, err := svc.UploadContact(ctx, orgs.ScopeFrom(ctx).OrgID, in.Slug)

@@ -22,6 +22,8 @@ import (
 	"apistarter/internal/jobs"
 	"apistarter/internal/storage"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -35,7 +37,7 @@ type Service struct {
 	publicURL func(string) string
 	outbox    *jobs.Outbox
 	limits    images.Limits
-	pipeline  chan struct{} // bounds concurrent decodes (memory)
+	budget    *images.Budget // memory of image work, shared by the process
 }
 
 // Option adjusts a Service.
@@ -44,11 +46,14 @@ type Option func(*Service)
 // WithStorage replaces the public namespace (tests inject failures with it).
 func WithStorage(s storage.Storage) Option { return func(svc *Service) { svc.store = s } }
 
+// WithBudget shares the process's image memory budget.
+func WithBudget(b *images.Budget) Option { return func(svc *Service) { svc.budget = b } }
+
 // NewService builds the service on the pool, the storage buckets and the outbox.
 func NewService(pool *pgxpool.Pool, buckets *storage.Buckets, outbox *jobs.Outbox, opts ...Option) *Service {
 	s := &Service{
 		db: pool, q: sqlc.New(pool), store: buckets.Public, publicURL: buckets.PublicURL, outbox: outbox,
-		limits: images.DefaultLimits(), pipeline: make(chan struct{}, 2),
+		limits: images.DefaultLimits(), budget: images.NewBudget(images.DefaultBudgetBytes, images.DefaultBudgetWait),
 	}
 	for _, o := range opts {
 		o(s)
@@ -70,47 +75,43 @@ func contactMessages() messages {
 	return messages{tooLarge: "File too large. Maximum allowed size is 10MB.", invalidType: images.ErrInvalidType.Error()}
 }
 
-// read streams the `file` part within the per-file limit.
-func (s *Service) read(ctx context.Context, m messages) ([]byte, error) {
-	files, err := images.ReadUploads(ctx, images.ReadLimits{
+// upload streams the `file` part, renders it within the image budget and
+// writes a fresh pair; it returns the small key (the one avatar_path
+// holds). The file is read past its header only once it has its share of
+// the budget. On failure nothing it wrote is left behind.
+func (s *Service) upload(ctx context.Context, kind images.AvatarKind, m messages) (string, error) {
+	var (
+		key     string
+		written []string
+	)
+	err := images.EachUpload(ctx, images.ReadLimits{
 		Field: "file", PerFile: s.limits.MaxBytes, Total: s.limits.MaxBytes, MaxFiles: 1, Required: true,
-	})
-	switch {
-	case err == nil:
-		return files[0].Data, nil
-	case errors.Is(err, images.ErrDeclaredTooLarge):
-		return nil, apperr.Invalid(m.tooLarge)
-	case errors.Is(err, images.ErrTooManyFiles):
-		return nil, apperr.Invalid("Upload a single file.")
-	}
-	return nil, s.reject(err, m)
-}
-
-// reject maps a content rejection to its 400; other errors pass.
-func (s *Service) reject(err error, m messages) error {
-	if errors.Is(err, images.ErrInvalidType) {
-		return apperr.Invalid(m.invalidType)
-	}
-	return images.RejectionToHTTP(err)
-}
-
-// save renders data and writes a fresh pair; it returns the small key (the
-// one avatar_path holds). On failure nothing it wrote is left behind.
-func (s *Service) save(ctx context.Context, kind images.AvatarKind, data []byte, m messages) (string, error) {
-	select {
-	case s.pipeline <- struct{}{}:
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-	small, large, err := images.ProcessAvatar(data, s.limits)
-	<-s.pipeline
-	if err != nil {
-		var rej *images.RejectError
-		if errors.As(err, &rej) {
-			return "", s.reject(err, m)
+	}, func(p *images.Part) error {
+		small, large, err := s.render(ctx, p)
+		if err != nil {
+			return err
 		}
-		return "", s.unavailable(ctx, err)
+		key, written, err = s.store2(ctx, kind, small, large)
+		return err
+	})
+	if err != nil {
+		s.discard(ctx, written)
+		return "", s.uploadError(ctx, err, m)
 	}
+	return key, nil
+}
+
+func (s *Service) render(ctx context.Context, p *images.Part) (small, large []byte, err error) {
+	data, release, err := images.Admit(ctx, s.budget, p, s.limits, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
+	return images.ProcessAvatar(data, s.limits)
+}
+
+// store2 writes the pair under fresh keys; it returns every key it attempted.
+func (s *Service) store2(ctx context.Context, kind images.AvatarKind, small, large []byte) (string, []string, error) {
 	smallKey, largeKey := images.NewAvatarKeys(kind)
 	var written []string
 	for _, f := range []struct {
@@ -119,11 +120,33 @@ func (s *Service) save(ctx context.Context, kind images.AvatarKind, data []byte,
 	}{{smallKey, small}, {largeKey, large}} {
 		written = append(written, f.key)
 		if err := s.store.Put(ctx, f.key, bytes.NewReader(f.data), int64(len(f.data)), "image/webp"); err != nil {
-			s.discard(ctx, written)
-			return "", s.unavailable(ctx, fmt.Errorf("avatars: store: %w", err))
+			return "", written, fmt.Errorf("avatars: store: %w", err)
 		}
 	}
-	return smallKey, nil
+	return smallKey, written, nil
+}
+
+// uploadError maps a failed upload to its answer.
+func (s *Service) uploadError(ctx context.Context, err error, m messages) error {
+	var (
+		status huma.StatusError
+		rej    *images.RejectError
+	)
+	switch {
+	case errors.Is(err, images.ErrDeclaredTooLarge):
+		return apperr.Invalid(m.tooLarge)
+	case errors.Is(err, images.ErrTooManyFiles):
+		return apperr.Invalid("Upload a single file.")
+	case errors.Is(err, images.ErrBusy):
+		return images.BusyError(s.budget)
+	case errors.Is(err, images.ErrInvalidType):
+		return apperr.Invalid(m.invalidType)
+	case errors.As(err, &rej):
+		return apperr.Invalid(rej.Error())
+	case errors.As(err, &status):
+		return err
+	}
+	return s.unavailable(ctx, err)
 }
 
 func (s *Service) discard(ctx context.Context, keys []string) {

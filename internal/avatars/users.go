@@ -16,12 +16,7 @@ type UserAvatarOut struct {
 
 // UploadUser reads the request's file and makes it the user's avatar.
 func (s *Service) UploadUser(ctx context.Context, userID int64) (UserAvatarOut, error) {
-	m := userMessages()
-	data, err := s.read(ctx, m)
-	if err != nil {
-		return UserAvatarOut{}, err
-	}
-	key, err := s.save(ctx, images.AvatarUsers, data, m)
+	key, err := s.upload(ctx, images.AvatarUsers, userMessages())
 	if err != nil {
 		return UserAvatarOut{}, err
 	}

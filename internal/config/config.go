@@ -100,6 +100,15 @@ type Config struct {
 	ResetMailsPerRecipientHour        int
 	EmailChangeMailsPerRecipientHour  int
 
+	// DatabaseIdleInTxTimeout is idle_in_transaction_session_timeout of
+	// every pooled session (0: the server's own setting).
+	DatabaseIdleInTxTimeout time.Duration
+	// ImageMemoryBudgetMiB bounds the memory of all image work of the
+	// process; ImageBudgetWait is how long a request waits for its share
+	// before a 503.
+	ImageMemoryBudgetMiB int
+	ImageBudgetWait      time.Duration
+
 	// PasswordHashMemoryKiB and friends are the argon2id parameters.
 	PasswordHashMemoryKiB uint32
 	PasswordHashTime      uint32
@@ -179,6 +188,9 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		RegistrationMailsPerRecipientHour: r.intRange("RATELIMIT_REGISTRATION_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
 		ResetMailsPerRecipientHour:        r.intRange("RATELIMIT_RESET_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
 		EmailChangeMailsPerRecipientHour:  r.intRange("RATELIMIT_EMAIL_CHANGE_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
+		DatabaseIdleInTxTimeout: r.duration("DATABASE_IDLE_IN_TX_TIMEOUT", 30*time.Second),
+		ImageMemoryBudgetMiB:    r.intRange("IMAGE_MEMORY_BUDGET_MIB", 768, 64, 1<<20),
+		ImageBudgetWait:         r.duration("IMAGE_BUDGET_WAIT", 10*time.Second),
 
 		PasswordHashMemoryKiB: uint32(r.intRange("PASSWORD_HASH_MEMORY_KIB", 19*1024, 1024, 1<<21)),
 		PasswordHashTime:      uint32(r.intRange("PASSWORD_HASH_TIME", 2, 1, 20)),
@@ -215,6 +227,12 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	if c.ShutdownDrainDelay < 0 || c.ShutdownDrainDelay > time.Minute {
 		r.problem("SHUTDOWN_DRAIN_DELAY: must be between 0s and 1m")
+	}
+	if c.DatabaseIdleInTxTimeout < 0 {
+		r.problem("DATABASE_IDLE_IN_TX_TIMEOUT: must be 0 (off) or positive")
+	}
+	if c.ImageBudgetWait <= 0 || c.ImageBudgetWait > 5*time.Minute {
+		r.problem("IMAGE_BUDGET_WAIT: must be positive and at most 5m")
 	}
 	if c.ExportStaleAfter <= 0 {
 		r.problem("EXPORT_STALE_AFTER: must be positive")

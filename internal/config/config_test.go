@@ -141,3 +141,26 @@ func TestAbuseLimitRates(t *testing.T) {
 		t.Errorf("recipient default %+v, want 3/d", d.InvitationRatePerRecipient)
 	}
 }
+
+func TestImageBudgetAndIdleInTxSettings(t *testing.T) {
+	c, err := FromLookup(lookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ImageMemoryBudgetMiB != 768 || c.ImageBudgetWait.String() != "10s" || c.DatabaseIdleInTxTimeout.String() != "30s" {
+		t.Errorf("defaults: budget %d MiB, wait %s, idle in tx %s", c.ImageMemoryBudgetMiB, c.ImageBudgetWait, c.DatabaseIdleInTxTimeout)
+	}
+	if c, err := FromLookup(lookup(map[string]string{"DATABASE_IDLE_IN_TX_TIMEOUT": "0s"})); err != nil || c.DatabaseIdleInTxTimeout != 0 {
+		t.Errorf("0 turns the timeout off: %v", err)
+	}
+	for k, v := range map[string]string{
+		"IMAGE_MEMORY_BUDGET_MIB":     "10",
+		"IMAGE_BUDGET_WAIT":           "0s",
+		"DATABASE_IDLE_IN_TX_TIMEOUT": "-1s",
+	} {
+		_, err := FromLookup(lookup(map[string]string{k: v}))
+		if err == nil || !strings.HasPrefix(err.Error(), k+":") {
+			t.Errorf("%s=%s: %v", k, v, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,12 +15,32 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Option adjusts a pool's configuration before it connects; options apply
-// after Open's own defaults.
-type Option func(*pgxpool.Config)
+// DefaultIdleInTxTimeout is DATABASE_IDLE_IN_TX_TIMEOUT's default.
+const DefaultIdleInTxTimeout = 30 * time.Second
+
+// idleInTxParam is the one session setting Open sends in the startup packet
+// of every pooled connection: a transaction left idle this long is ended by
+// PostgreSQL, so a stuck request cannot keep a connection (and its locks)
+// for good.
+const idleInTxParam = "idle_in_transaction_session_timeout"
+
+// options are what Open's Options set; they apply after Open's defaults.
+type options struct {
+	idleInTx  time.Duration
+	maxConns  int32
+	pooler    bool
+	poolerURL string
+}
+
+// Option adjusts how Open configures a pool.
+type Option func(*options)
 
 // MaxConns sets the pool's size.
-func MaxConns(n int32) Option { return func(c *pgxpool.Config) { c.MaxConns = n } }
+func MaxConns(n int32) Option { return func(o *options) { o.maxConns = n } }
+
+// WithIdleInTxTimeout sets idle_in_transaction_session_timeout of every
+// pooled session (0: the server's setting). A value in the URL wins.
+func WithIdleInTxTimeout(d time.Duration) Option { return func(o *options) { o.idleInTx = d } }
 
 // poolerParams are the startup parameters PgBouncer passes through; it
 // refuses a client that sends any other (unless listed in its
@@ -35,23 +56,19 @@ var poolerParams = map[string]bool{
 // between transactions, so statements run as the unnamed statement with
 // cached descriptions (one round trip, invalidated on error), unless the
 // URL chose a mode itself (default_query_exec_mode); and per-session
-// startup settings are dropped.
+// startup settings, idle_in_transaction_session_timeout included, are
+// dropped (set them on the role instead).
 func ThroughPooler(url string) Option {
-	return func(c *pgxpool.Config) {
-		if !strings.Contains(url, "default_query_exec_mode=") {
-			c.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
-		}
-		c.ConnConfig.StatementCacheCapacity = 0
-		for k := range c.ConnConfig.RuntimeParams {
-			if !poolerParams[strings.ToLower(k)] {
-				delete(c.ConnConfig.RuntimeParams, k)
-			}
-		}
-	}
+	return func(o *options) { o.pooler, o.poolerURL = true, url }
 }
 
-// Open connects a pool and checks the server answers.
+// Open connects a pool and checks the server answers. Without options the
+// sessions get DefaultIdleInTxTimeout.
 func Open(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, error) {
+	o := options{idleInTx: DefaultIdleInTxTimeout}
+	for _, fn := range opts {
+		fn(&o)
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("db: parse database URL: %w", err)
@@ -59,10 +76,24 @@ func Open(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, error
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
-	cfg.HealthCheckPeriod = 15 * time.Second
-	for _, o := range opts {
-		o(cfg)
+	if o.maxConns > 0 {
+		cfg.MaxConns = o.maxConns
 	}
+	if _, set := cfg.ConnConfig.RuntimeParams[idleInTxParam]; !set && o.idleInTx > 0 { // the URL's own value wins
+		cfg.ConnConfig.RuntimeParams[idleInTxParam] = strconv.FormatInt(max(o.idleInTx.Milliseconds(), 1), 10)
+	}
+	if o.pooler {
+		if !strings.Contains(o.poolerURL, "default_query_exec_mode=") {
+			cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+		}
+		cfg.ConnConfig.StatementCacheCapacity = 0
+		for k := range cfg.ConnConfig.RuntimeParams {
+			if !poolerParams[strings.ToLower(k)] {
+				delete(cfg.ConnConfig.RuntimeParams, k)
+			}
+		}
+	}
+	cfg.HealthCheckPeriod = 15 * time.Second
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db: connect: %w", err)

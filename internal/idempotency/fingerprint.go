@@ -74,3 +74,38 @@ func FingerprintFiles(version string, files []FilePart) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// FileDigest is one uploaded file as FingerprintDigests sees it: its
+// metadata and the SHA-256 of its bytes, so a streamed file need not be
+// kept to be fingerprinted.
+type FileDigest struct {
+	Field       string
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      []byte
+}
+
+// FingerprintDigests hashes streamed files in order: a version tag, then per
+// file its length-prefixed metadata JSON (size included) and the digest of
+// its bytes.
+func FingerprintDigests(version string, files []FileDigest) string {
+	h := sha256.New()
+	h.Write([]byte(version))
+	h.Write([]byte{0})
+	var n [8]byte
+	for i, f := range files {
+		meta, _ := json.Marshal(struct {
+			ContentType string `json:"content_type"`
+			Field       string `json:"field"`
+			Index       int    `json:"index"`
+			Name        string `json:"name"`
+			Size        int64  `json:"size"`
+		}{f.ContentType, f.Field, i, f.Name, f.Size})
+		binary.BigEndian.PutUint64(n[:], uint64(len(meta)))
+		h.Write(n[:])
+		h.Write(meta)
+		h.Write(f.SHA256)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -151,6 +151,24 @@ func (s *Store) runKeyed(ctx context.Context, tx pgx.Tx, req Request, op Op) (Re
 	return res, nil
 }
 
+// Recorded reports whether a live record exists for req's identity, read
+// without a transaction or lock. Callers use it to skip expensive work
+// whose result a replay would discard; Run still decides.
+func (s *Store) Recorded(ctx context.Context, req Request) (bool, error) {
+	if req.Key == "" {
+		return false, nil
+	}
+	q, ok := s.db.(sqlc.DBTX)
+	if !ok {
+		return false, nil
+	}
+	live, err := sqlc.New(q).IdempotencyRecordLive(ctx, Identity(req.UserID, req.Method, req.Path, req.Key))
+	if err != nil {
+		return false, fmt.Errorf("idempotency: read: %w", err)
+	}
+	return live, nil
+}
+
 // Identity is the record's key: SHA-256 hex of "<user>:<METHOD>:<path>:<key>".
 func Identity(userID int64, method, path, key string) string {
 	sum := sha256.Sum256([]byte(strconv.FormatInt(userID, 10) + ":" + method + ":" + path + ":" + key))

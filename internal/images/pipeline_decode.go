@@ -120,6 +120,16 @@ func toNRGBA(src image.Image, canvas image.Rectangle) *image.NRGBA {
 		draw.Draw(view, b, s, b.Min, draw.Src)
 	case *image.Paletted:
 		drawPaletted(dst, s)
+	case *image.NRGBA64:
+		// 16-bit sources would go through image/draw's generic path, which
+		// boxes every pixel in an interface: garbage of several times the
+		// image. Keeping the high byte of each channel is the same rounding.
+		high16(dst, b, s.Pix, s.Stride, 4)
+	case *image.RGBA64:
+		high16(dst, b, s.Pix, s.Stride, 4)
+		unpremultiply(dst.Pix)
+	case *image.Gray16:
+		high16(dst, b, s.Pix, s.Stride, 1)
 	default:
 		draw.Draw(view, b, s, b.Min, draw.Src)
 		unpremultiply(dst.Pix)
@@ -140,6 +150,26 @@ func drawPaletted(dst *image.NRGBA, src *image.Paletted) {
 		row := dst.Pix[dst.PixOffset(b.Min.X, y):][:4*b.Dx()]
 		for x, i := range idx {
 			*(*[4]byte)(row[4*x:]) = lut[i]
+		}
+	}
+}
+
+// high16 copies the high byte of every big-endian 16-bit channel of a
+// channels-per-pixel source (1: grey, 4: RGBA) with bounds b into dst at
+// the same place.
+func high16(dst *image.NRGBA, b image.Rectangle, pix []byte, stride, channels int) {
+	w := b.Dx()
+	for y := range b.Dy() {
+		in := pix[y*stride:][:2*channels*w]
+		out := dst.Pix[dst.PixOffset(b.Min.X, b.Min.Y+y):][:4*w]
+		for x := range w {
+			if channels == 1 {
+				v := in[2*x]
+				out[4*x], out[4*x+1], out[4*x+2], out[4*x+3] = v, v, v, 0xff
+				continue
+			}
+			i := 8 * x
+			out[4*x], out[4*x+1], out[4*x+2], out[4*x+3] = in[i], in[i+2], in[i+4], in[i+6]
 		}
 	}
 }

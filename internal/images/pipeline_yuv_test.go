@@ -87,3 +87,36 @@ func TestToYUVA420OddSizesAndAlpha(t *testing.T) {
 		}
 	}
 }
+
+// 16-bit sources take a direct path; it must agree with image/draw's
+// generic conversion to within rounding.
+func TestToNRGBA16BitMatchesDraw(t *testing.T) {
+	r := image.Rect(0, 0, 37, 23)
+	n64 := image.NewNRGBA64(r)
+	g16 := image.NewGray16(r)
+	for y := range r.Dy() {
+		for x := range r.Dx() {
+			n64.SetNRGBA64(x, y, color.NRGBA64{uint16(x * 1700), uint16(y * 2800), uint16((x + y) * 1100), uint16(0xffff - x*1500)})
+			g16.SetGray16(x, y, color.Gray16{uint16((x*y)*97 + 3)})
+		}
+	}
+	for _, src := range []image.Image{n64, g16} {
+		got := toNRGBA(src, r)
+		for y := range r.Dy() {
+			for x := range r.Dx() {
+				want := color.NRGBAModel.Convert(src.At(x, y)).(color.NRGBA)
+				g := got.NRGBAAt(x, y)
+				if diff(g.R, want.R) > 1 || diff(g.G, want.G) > 1 || diff(g.B, want.B) > 1 || g.A != want.A {
+					t.Fatalf("%T at %d,%d: %v, want %v", src, x, y, g, want)
+				}
+			}
+		}
+	}
+}
+
+func diff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
+}

@@ -45,7 +45,13 @@ func op(method, path, id, summary string) huma.Operation {
 
 // throttle limits an operation and logs denials as audit events.
 func (r *routes) throttle(scope ratelimit.Scope, opts ...ratelimit.MiddlewareOption) func(huma.Context, func(huma.Context)) {
-	limit := r.limiter.Middleware(r.api, scope, opts...)
+	return Throttle(r.api, r.limiter, scope, opts...)
+}
+
+// Throttle is the rate limit of an image-work route (uploads, avatars): a
+// limiter middleware whose denials are logged as audit events.
+func Throttle(api huma.API, limiter *ratelimit.Limiter, scope ratelimit.Scope, opts ...ratelimit.MiddlewareOption) func(huma.Context, func(huma.Context)) {
+	limit := limiter.Middleware(api, scope, opts...)
 	return func(ctx huma.Context, next func(huma.Context)) {
 		passed := false
 		limit(ctx, func(c huma.Context) { passed = true; next(c) })

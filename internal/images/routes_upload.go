@@ -41,11 +41,7 @@ func (r *routes) registerUploads() {
 		"12 000 px a side and 40 megapixels. Stored as a WebP original plus thumb, sm, md and lg variants."
 	o.Middlewares = huma.Middlewares{r.throttle(ratelimit.Scope{Name: "images_upload", Rate: ratelimit.PerHour(60)}), CaptureBody}
 	huma.Register(r.api, o, func(ctx context.Context, _ *uploadInput) (*imageOutput, error) {
-		up, err := r.svc.readSingle(ctx)
-		if err != nil {
-			return nil, err
-		}
-		img, err := r.svc.Upload(ctx, orgs.ScopeFrom(ctx), up)
+		img, err := r.svc.UploadRequest(ctx, orgs.ScopeFrom(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -59,21 +55,7 @@ func (r *routes) registerUploads() {
 		"Each file is reported on its own. " + o.Description
 	o.Middlewares = append(o.Middlewares, CaptureBody)
 	huma.Register(r.api, o, func(ctx context.Context, _ *bulkUploadInput) (*idempotency.Output, error) {
-		files, err := r.svc.readBulk(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(files) == 0 {
-			msg := "No files uploaded"
-			res, err := jsonResponse([]BulkUploadItem{{Status: "error", Error: &msg}})
-			return res.Out(), err
-		}
-		sc := orgs.ScopeFrom(ctx)
-		req, err := idempotency.NewRequest(ctx, sc.UserID, BulkFingerprint(files))
-		if err != nil {
-			return nil, err
-		}
-		res, err := r.svc.BulkUpload(ctx, sc, req, files)
+		res, err := r.svc.BulkUploadRequest(ctx, orgs.ScopeFrom(ctx))
 		if err != nil {
 			return nil, err
 		}

@@ -3,7 +3,6 @@ package images
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"time"
 
 	"apistarter/internal/db/sqlc"
@@ -53,7 +52,7 @@ type Service struct {
 	idem      *idempotency.Store
 	limits    Limits
 	bulk      BulkLimits
-	pipeline  chan struct{} // bounds concurrent decodes (memory)
+	budget    *Budget // memory of image work, shared by the process
 	now       func() time.Time
 }
 
@@ -66,6 +65,9 @@ func WithStorage(s storage.Storage) Option { return func(svc *Service) { svc.sto
 // WithLimits replaces the per-file limits.
 func WithLimits(l Limits) Option { return func(svc *Service) { svc.limits = l } }
 
+// WithBudget shares the process's image memory budget.
+func WithBudget(b *Budget) Option { return func(svc *Service) { svc.budget = b } }
+
 // WithBulkLimits replaces the bulk upload limits.
 func WithBulkLimits(b BulkLimits) Option { return func(svc *Service) { svc.bulk = b } }
 
@@ -75,8 +77,8 @@ func NewService(pool *pgxpool.Pool, buckets *storage.Buckets, outbox *jobs.Outbo
 		db: pool, q: sqlc.New(pool), store: buckets.Private, publicURL: buckets.PublicURL,
 		outbox: outbox, idem: idempotency.NewStore(pool),
 		limits: DefaultLimits(), bulk: DefaultBulkLimits(),
-		pipeline: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)/2)),
-		now:      time.Now,
+		budget: NewBudget(DefaultBudgetBytes, DefaultBudgetWait),
+		now:    time.Now,
 	}
 	for _, o := range opts {
 		o(s)
@@ -117,15 +119,5 @@ func Discard(ctx context.Context, pool *pgxpool.Pool, store storage.Storage, out
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return EnqueueDelete(ctx, outbox, tx, left) })
 	if err != nil {
 		httpapi.Logger(ctx).Error("images: objects of a failed upload left in storage", "keys", left, "error", err.Error())
-	}
-}
-
-// acquire takes a pipeline slot; decoding is the memory-heavy step.
-func (s *Service) acquire(ctx context.Context) (func(), error) {
-	select {
-	case s.pipeline <- struct{}{}:
-		return func() { <-s.pipeline }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
 }

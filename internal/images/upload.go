@@ -13,6 +13,8 @@ import (
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/httpapi"
 	"apistarter/internal/orgs"
+
+	"github.com/danielgtaylor/huma/v2"
 )
 
 // Client-facing messages of the upload routes, texts as in the original API.
@@ -30,33 +32,29 @@ func DeclaredTooLargeMessage(lim Limits) string {
 	return fmt.Sprintf("File too large. Maximum allowed size is %dMB.", lim.MaxBytes>>20)
 }
 
-// readSingle reads the `file` part of POST images/.
-func (s *Service) readSingle(ctx context.Context) (Upload, error) {
-	files, err := ReadUploads(ctx, ReadLimits{Field: "file", PerFile: s.limits.MaxBytes, Total: s.limits.MaxBytes, MaxFiles: 1, Required: true})
-	switch {
-	case err == nil:
-		return files[0], nil
-	case errors.Is(err, ErrDeclaredTooLarge):
-		return Upload{}, apperr.Invalid(DeclaredTooLargeMessage(s.limits))
-	case errors.Is(err, ErrTooManyFiles):
-		return Upload{}, formError("file", "Expected a single file.")
-	}
-	return Upload{}, RejectionToHTTP(err)
-}
-
-// Upload stores one image: render, write the five objects, insert the row.
-// A failure after the first write deletes what was written.
-func (s *Service) Upload(ctx context.Context, sc orgs.Scope, up Upload) (ImageOut, error) {
-	res, err := s.render(ctx, up.Data)
-	if err != nil {
-		return ImageOut{}, uploadFailure(ctx, err)
-	}
-	key, written, err := s.putVariants(ctx, sc.OrgID, res)
+// UploadRequest stores the one image of the POST images/ request: it
+// streams the `file` part, renders it within the image budget, writes the
+// five objects, then inserts the row. A failure after the first write
+// deletes what was written.
+func (s *Service) UploadRequest(ctx context.Context, sc orgs.Scope) (ImageOut, error) {
+	var (
+		key, name string
+		written   []string
+	)
+	err := EachUpload(ctx, ReadLimits{Field: "file", PerFile: s.limits.MaxBytes, Total: s.limits.MaxBytes, MaxFiles: 1, Required: true}, func(p *Part) error {
+		res, err := s.renderPart(ctx, p, false)
+		if err != nil {
+			return err
+		}
+		name = Title(p.Name)
+		key, written, err = s.putVariants(ctx, sc.OrgID, res)
+		return err
+	})
 	if err != nil {
 		Discard(ctx, s.db, s.store, s.outbox, written)
-		return ImageOut{}, uploadFailure(ctx, err)
+		return ImageOut{}, s.singleError(ctx, err)
 	}
-	img, err := s.q.InsertImage(ctx, sqlc.InsertImageParams{OrganizationID: sc.OrgID, CreatorID: &sc.UserID, File: key, Title: Title(up.Name)})
+	img, err := s.q.InsertImage(ctx, sqlc.InsertImageParams{OrganizationID: sc.OrgID, CreatorID: &sc.UserID, File: key, Title: name})
 	if err != nil {
 		Discard(ctx, s.db, s.store, s.outbox, written)
 		return ImageOut{}, uploadFailure(ctx, fmt.Errorf("images: insert: %w", err))
@@ -64,9 +62,26 @@ func (s *Service) Upload(ctx context.Context, sc orgs.Scope, up Upload) (ImageOu
 	return s.imageOut(img), nil
 }
 
-// render runs the pipeline within the concurrency bound.
-func (s *Service) render(ctx context.Context, data []byte) (*Result, error) {
-	release, err := s.acquire(ctx)
+// singleError maps a failed single upload to its answer.
+func (s *Service) singleError(ctx context.Context, err error) error {
+	var status huma.StatusError
+	switch {
+	case errors.Is(err, ErrDeclaredTooLarge):
+		return apperr.Invalid(DeclaredTooLargeMessage(s.limits))
+	case errors.Is(err, ErrTooManyFiles):
+		return formError("file", "Expected a single file.")
+	case errors.Is(err, ErrBusy):
+		return BusyError(s.budget)
+	case errors.As(err, &status):
+		return err
+	}
+	return uploadFailure(ctx, err)
+}
+
+// renderPart admits a streamed file into the budget and renders it; the
+// file's bytes and decoded pixels are dropped before it returns.
+func (s *Service) renderPart(ctx context.Context, p *Part, avatar bool) (*Result, error) {
+	data, release, err := Admit(ctx, s.budget, p, s.limits, avatar)
 	if err != nil {
 		return nil, err
 	}

@@ -16,3 +16,6 @@ FROM idempotency_records WHERE identity_hash = $1;
 INSERT INTO idempotency_records
     (identity_hash, request_fingerprint, user_id, method, path, status_code, content_type, response_body, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+
+-- name: IdempotencyRecordLive :one
+SELECT EXISTS (SELECT 1 FROM idempotency_records WHERE identity_hash = $1 AND expires_at > now());

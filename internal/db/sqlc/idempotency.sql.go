@@ -43,6 +43,17 @@ func (q *Queries) GetIdempotencyRecord(ctx context.Context, identityHash string)
 	return i, err
 }
 
+const idempotencyRecordLive = `-- name: IdempotencyRecordLive :one
+SELECT EXISTS (SELECT 1 FROM idempotency_records WHERE identity_hash = $1 AND expires_at > now())
+`
+
+func (q *Queries) IdempotencyRecordLive(ctx context.Context, identityHash string) (bool, error) {
+	row := q.db.QueryRow(ctx, idempotencyRecordLive, identityHash)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const insertIdempotencyRecord = `-- name: InsertIdempotencyRecord :exec
 INSERT INTO idempotency_records
     (identity_hash, request_fingerprint, user_id, method, path, status_code, content_type, response_body, expires_at)
