@@ -188,9 +188,9 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		RegistrationMailsPerRecipientHour: r.intRange("RATELIMIT_REGISTRATION_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
 		ResetMailsPerRecipientHour:        r.intRange("RATELIMIT_RESET_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
 		EmailChangeMailsPerRecipientHour:  r.intRange("RATELIMIT_EMAIL_CHANGE_MAILS_PER_RECIPIENT_HOUR", 3, 1, 1000),
-		DatabaseIdleInTxTimeout: r.duration("DATABASE_IDLE_IN_TX_TIMEOUT", 30*time.Second),
-		ImageMemoryBudgetMiB:    r.intRange("IMAGE_MEMORY_BUDGET_MIB", 768, 64, 1<<20),
-		ImageBudgetWait:         r.duration("IMAGE_BUDGET_WAIT", 10*time.Second),
+		DatabaseIdleInTxTimeout:           r.duration("DATABASE_IDLE_IN_TX_TIMEOUT", 30*time.Second),
+		ImageMemoryBudgetMiB:              r.intRange("IMAGE_MEMORY_BUDGET_MIB", 768, 64, 1<<20),
+		ImageBudgetWait:                   r.duration("IMAGE_BUDGET_WAIT", 10*time.Second),
 
 		PasswordHashMemoryKiB: uint32(r.intRange("PASSWORD_HASH_MEMORY_KIB", 19*1024, 1024, 1<<21)),
 		PasswordHashTime:      uint32(r.intRange("PASSWORD_HASH_TIME", 2, 1, 20)),
