@@ -17,8 +17,6 @@ import (
 	"apistarter/internal/app"
 	"apistarter/internal/config"
 	"apistarter/internal/db"
-
-	"golang.org/x/sync/errgroup"
 )
 
 const usage = `apistarter — organization-scoped REST API starter
@@ -26,7 +24,7 @@ const usage = `apistarter — organization-scoped REST API starter
 Usage: apistarter <command> [flags]
 
 Commands:
-  serve                     HTTP API, OpenAPI docs, health, metrics, queue dashboard
+  serve                     HTTP API, OpenAPI docs, health, queue dashboard
   worker                    background task worker and outbox relay
   scheduler                 periodic jobs (safe to run several)
   dev                       migrate, then serve + worker + scheduler in one process
@@ -35,6 +33,9 @@ Commands:
   seed-demo [--email E] [--password P]
   jobs list | jobs run NAME periodic jobs: list them, or run one now
   version                   print the version
+
+serve, worker, scheduler and dev also serve Prometheus /metrics on
+METRICS_ADDR (default 127.0.0.1:9090; empty disables it).
 
 Configuration comes from environment variables (and .env); see README.md.
 Run "apistarter <command> --help" for a command's flags.
@@ -118,20 +119,16 @@ func dispatch(ctx context.Context, cmd string, args []string, cfg *config.Config
 	defer a.Close()
 	switch cmd {
 	case "serve":
-		return a.Serve(ctx)
+		return a.RunWithMetrics(ctx, a.Serve)
 	case "worker":
-		return a.RunWorker(ctx)
+		return a.RunWithMetrics(ctx, a.RunWorker)
 	case "scheduler":
-		return a.RunScheduler(ctx)
+		return a.RunWithMetrics(ctx, a.RunScheduler)
 	case "dev":
 		if err := migrate(ctx, cfg, []string{"up"}, out); err != nil {
 			return err
 		}
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() error { return a.Serve(gctx) })
-		g.Go(func() error { return a.RunWorker(gctx) })
-		g.Go(func() error { return a.RunScheduler(gctx) })
-		return g.Wait()
+		return a.RunWithMetrics(ctx, a.Serve, a.RunWorker, a.RunScheduler)
 	case "createsuperuser":
 		if email == "" {
 			return fmt.Errorf("%w: createsuperuser needs --email", config.ErrUsage)

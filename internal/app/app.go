@@ -104,7 +104,8 @@ func (a *App) Close() {
 	a.closers = nil
 }
 
-// Handler builds the whole HTTP surface: API, health, metrics, files, dashboard.
+// Handler builds the public HTTP surface: API, health, files, dashboard.
+// /metrics is not on it: see MetricsHandler.
 func (a *App) Handler() (http.Handler, huma.API, error) {
 	mux := http.NewServeMux()
 	api := httpapi.NewAPI(mux, Version)
@@ -117,7 +118,6 @@ func (a *App) Handler() (http.Handler, huma.API, error) {
 		"postgres": httpapi.CheckFunc(func(ctx context.Context) error { return a.DB.Ping(ctx) }),
 		"redis":    httpapi.CheckFunc(func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }),
 	}))
-	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, http.StatusNotFound, "Not Found")
 	})

@@ -156,6 +156,7 @@ type Outbox struct {
 	FailedAt    *time.Time
 	LastError   string
 	RequestID   string
+	Attempts    int32
 }
 
 type PendingEmailChange struct {
