@@ -49,8 +49,10 @@ type usernameIn struct {
 	}
 }
 
+// checkUsernameIn: an empty or absent name is answered like any invalid
+// one (200 with the length reason), not with a validation error.
 type checkUsernameIn struct {
-	Username string `query:"username" required:"true" maxLength:"1024"`
+	Username string `query:"username" maxLength:"1024"`
 }
 
 type checkUsernameOut struct{ Body UsernameCheck }

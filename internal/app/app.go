@@ -118,9 +118,7 @@ func (a *App) Handler() (http.Handler, huma.API, error) {
 		"postgres": httpapi.CheckFunc(func(ctx context.Context) error { return a.DB.Ping(ctx) }),
 		"redis":    httpapi.CheckFunc(func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }),
 	}))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteError(w, r, http.StatusNotFound, "Not Found")
-	})
+	mux.HandleFunc("/", httpapi.Fallback(mux))
 	h := httpapi.Chain(mux,
 		httpapi.RequestIDMiddleware,
 		httpapi.AccessLog(a.Log, a.Metrics),

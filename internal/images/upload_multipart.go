@@ -99,7 +99,9 @@ func ReadUploads(ctx context.Context, lim ReadLimits) ([]Upload, error) {
 		if err != nil {
 			return nil, readError(body, lim, err)
 		}
-		if p.FormName() != lim.Field {
+		// A part without a filename is a plain form field, not an upload,
+		// whatever its name.
+		if p.FormName() != lim.Field || p.FileName() == "" {
 			if _, err := io.Copy(io.Discard, p); err != nil {
 				return nil, readError(body, lim, err)
 			}
