@@ -382,8 +382,8 @@ func TestUploadPartWithoutFilenameIsAFormFieldNotAFile(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, url, field string
-		status          int
-		want            string
+		status           int
+		want             string
 	}{
 		{"image library", "/api/v1/orgs/acme/images/", "file", 400, `"location":["body","file"]`},
 		{"user avatar", "/api/v1/users/avatar", "file", 400, `"location":["body","file"]`},
