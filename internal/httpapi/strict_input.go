@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,6 +39,9 @@ func StrictInput(api huma.API) func(huma.Context, func(huma.Context)) {
 		if errs := emptyEnumQuery(ctx, op, registry); len(errs) > 0 {
 			_ = huma.WriteErr(api, ctx, http.StatusUnprocessableEntity, "validation failed", errs...)
 			return
+		}
+		if empty := emptyQuery(ctx, op); len(empty) > 0 {
+			ctx = huma.WithValue(ctx, emptyQueryKey{}, empty)
 		}
 		schema := jsonBodySchema(ctx, op)
 		if schema == nil {
@@ -195,4 +200,37 @@ func enumList(values []any) string {
 		parts[i] = fmt.Sprint(v)
 	}
 	return strings.Join(parts, ", ")
+}
+
+type emptyQueryKey struct{}
+
+// emptyQuery lists the declared query parameters sent with an empty value.
+func emptyQuery(ctx huma.Context, op *huma.Operation) []string {
+	u := ctx.URL()
+	if u.RawQuery == "" {
+		return nil
+	}
+	query := u.Query()
+	var names []string
+	for _, p := range op.Parameters {
+		if p == nil || p.In != "query" {
+			continue
+		}
+		if vals, ok := query[p.Name]; ok && slices.Contains(vals, "") {
+			names = append(names, p.Name)
+		}
+	}
+	return names
+}
+
+// Enumerated returns v, the parsed value of the query parameter name, or a
+// value outside any set when the parameter was sent empty ("?ordering="):
+// huma reads an empty value as absent, but for a parameter whose set the
+// handler checks itself, empty is one more value outside the set, answered
+// with the handler's own error.
+func Enumerated(ctx context.Context, name, v string) string {
+	if names, _ := ctx.Value(emptyQueryKey{}).([]string); slices.Contains(names, name) {
+		return "\x00"
+	}
+	return v
 }
