@@ -41,9 +41,12 @@ func (a *App) BaseURL() string { return "http://127.0.0.1:" + strconv.Itoa(a.HTT
 // Vars is the full environment of the processes.
 func (a *App) Vars() map[string]string {
 	v := map[string]string{
-		"APP_ENV":                              "development",
-		"LOG_LEVEL":                            "warn",
-		"HTTP_ADDR":                            "127.0.0.1:" + strconv.Itoa(a.HTTPPort),
+		"APP_ENV":   "development",
+		"LOG_LEVEL": "warn",
+		"HTTP_ADDR": "127.0.0.1:" + strconv.Itoa(a.HTTPPort),
+		// Several processes share these variables: none binds the metrics
+		// port (the harness reads no metrics).
+		"METRICS_ADDR":                         "",
 		"PUBLIC_BASE_URL":                      a.BaseURL(),
 		"FRONTEND_URL":                         "http://127.0.0.1:3000",
 		"DATABASE_URL":                         a.DatabaseURL,

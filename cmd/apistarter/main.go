@@ -18,8 +18,6 @@ import (
 	"apistarter/internal/app"
 	"apistarter/internal/config"
 	"apistarter/internal/db"
-
-	"golang.org/x/sync/errgroup"
 )
 
 const usage = `apistarter — organization-scoped REST API starter
@@ -27,7 +25,7 @@ const usage = `apistarter — organization-scoped REST API starter
 Usage: apistarter <command> [flags]
 
 Commands:
-  serve                     HTTP API, OpenAPI docs, health, metrics, queue dashboard
+  serve                     HTTP API, OpenAPI docs, health, queue dashboard
   worker                    background task worker and outbox relay
   scheduler                 periodic jobs (safe to run several)
   dev                       migrate, then serve + worker + scheduler in one process
@@ -37,6 +35,9 @@ Commands:
   jobs list | jobs run NAME periodic jobs: list them, or run one now
   healthcheck [URL]         exit 0 when serve answers /health/ready/ 200 (for container health checks)
   version                   print the version
+
+serve, worker, scheduler and dev also serve Prometheus /metrics on
+METRICS_ADDR (default 127.0.0.1:9090; empty disables it).
 
 Configuration comes from environment variables (and .env); see README.md.
 Run "apistarter <command> --help" for a command's flags.
@@ -127,20 +128,16 @@ func dispatch(ctx context.Context, cmd string, args []string, cfg *config.Config
 	}
 	switch cmd {
 	case "serve":
-		return a.Serve(ctx)
+		return a.RunWithMetrics(ctx, a.Serve)
 	case "worker":
-		return a.RunWorker(ctx)
+		return a.RunWithMetrics(ctx, a.RunWorker)
 	case "scheduler":
-		return a.RunScheduler(ctx)
+		return a.RunWithMetrics(ctx, a.RunScheduler)
 	case "dev":
 		if err := migrate(ctx, cfg, []string{"up"}, out); err != nil {
 			return err
 		}
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() error { return a.Serve(gctx) })
-		g.Go(func() error { return a.RunWorker(gctx) })
-		g.Go(func() error { return a.RunScheduler(gctx) })
-		return g.Wait()
+		return a.RunWithMetrics(ctx, a.Serve, a.RunWorker, a.RunScheduler)
 	case "createsuperuser":
 		if email == "" {
 			return fmt.Errorf("%w: createsuperuser needs --email", config.ErrUsage)

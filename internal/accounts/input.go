@@ -8,22 +8,17 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// optional is a body field that may be absent but, when present, may not be
-// null (huma lets null through for optional fields; PATCH /users/me must
-// answer it with a 400, not store NULL).
+// optional is a body field that may be absent; Set tells absent from
+// present. Its schema is T's, not nullable, so an explicit null is refused
+// before decoding (httpapi.StrictInput).
 type optional[T any] struct {
 	Set   bool
-	Null  bool
 	Value T
 }
 
 // UnmarshalJSON runs only for keys present in the body.
 func (o *optional[T]) UnmarshalJSON(b []byte) error {
 	o.Set = true
-	if string(b) == "null" {
-		o.Null = true
-		return nil
-	}
 	return json.Unmarshal(b, &o.Value)
 }
 
@@ -39,11 +34,6 @@ func (o optional[T]) ptr() *T {
 		return nil
 	}
 	return &o.Value
-}
-
-// nullError reports an explicit null for a non-nullable field.
-func nullError(prefix *huma.PathBuffer, field string) error {
-	return &huma.ErrorDetail{Location: prefix.With(field), Message: "may not be null"}
 }
 
 // emailError is the validation error of a malformed address.

@@ -21,24 +21,12 @@ type profileUpdate struct {
 	PreferredLanguage optional[string] `json:"preferred_language,omitempty" required:"false" maxLength:"16"`
 }
 
-// Resolve rejects explicit nulls (the columns are NOT NULL) and NUL
-// characters.
+// Resolve rejects NUL characters (explicit nulls never get here: their
+// schemas are not nullable, see httpapi.StrictInput).
 func (u *profileUpdate) Resolve(_ huma.Context, prefix *huma.PathBuffer) []error {
-	errs := nulErrors(prefix, namedValue{"first_name", u.FirstName.Value}, namedValue{"last_name", u.LastName.Value},
+	return nulErrors(prefix, namedValue{"first_name", u.FirstName.Value}, namedValue{"last_name", u.LastName.Value},
 		namedValue{"location", u.Location.Value}, namedValue{"about", u.About.Value},
 		namedValue{"preferred_theme", u.PreferredTheme.Value}, namedValue{"preferred_language", u.PreferredLanguage.Value})
-	for _, f := range []struct {
-		name string
-		null bool
-	}{
-		{"first_name", u.FirstName.Null}, {"last_name", u.LastName.Null}, {"location", u.Location.Null},
-		{"about", u.About.Null}, {"preferred_theme", u.PreferredTheme.Null}, {"preferred_language", u.PreferredLanguage.Null},
-	} {
-		if f.null {
-			errs = append(errs, nullError(prefix, f.name))
-		}
-	}
-	return errs
 }
 
 type updateProfileIn struct{ Body profileUpdate }
@@ -49,8 +37,10 @@ type usernameIn struct {
 	}
 }
 
+// checkUsernameIn: an empty or absent name is answered like any invalid
+// one (200 with the length reason), not with a validation error.
 type checkUsernameIn struct {
-	Username string `query:"username" required:"true" maxLength:"1024"`
+	Username string `query:"username" maxLength:"1024"`
 }
 
 type checkUsernameOut struct{ Body UsernameCheck }

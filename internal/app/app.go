@@ -116,7 +116,8 @@ func (a *App) Close() {
 	a.closers = nil
 }
 
-// Handler builds the whole HTTP surface: API, health, metrics, files, dashboard.
+// Handler builds the public HTTP surface: API, health, files, dashboard.
+// /metrics is not on it: see MetricsHandler.
 func (a *App) Handler() (http.Handler, huma.API, error) {
 	mux := http.NewServeMux()
 	api := httpapi.NewAPI(mux, Version)
@@ -135,10 +136,7 @@ func (a *App) Handler() (http.Handler, huma.API, error) {
 			return nil
 		}),
 	}))
-	mux.Handle("GET /metrics", a.Metrics.Handler())
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteError(w, r, http.StatusNotFound, "Not Found")
-	})
+	mux.HandleFunc("/", httpapi.Fallback(mux))
 	h := httpapi.Chain(mux,
 		httpapi.RequestIDMiddleware,
 		httpapi.AccessLog(a.Log, a.Metrics),

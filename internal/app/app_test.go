@@ -16,7 +16,6 @@ func TestHealthAndRequestID(t *testing.T) {
 		{Name: "live", Method: "GET", URL: "/health/live/", ExpectedStatus: 200, ExpectedBody: []string{`"status":"ok"`}},
 		{Name: "ready", Method: "GET", URL: "/health/ready/", ExpectedStatus: 200, ExpectedBody: []string{`"status":"ok"`}},
 		{Name: "unknown path", Method: "GET", URL: "/api/v1/nope/", ExpectedStatus: 404, ExpectedBody: []string{`"detail":"Not Found"`}},
-		{Name: "metrics", Method: "GET", URL: "/metrics", ExpectedStatus: 200, ExpectedBody: []string{"go_goroutines"}},
 		{Name: "client request id kept", Method: "GET", URL: "/health/live/", Headers: map[string]string{"X-Request-ID": "abc-123_X"},
 			ExpectedStatus: 200, After: func(t testing.TB, resp *http.Response, _ string) {
 				if got := resp.Header.Get("X-Request-ID"); got != "abc-123_X" {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -75,10 +74,7 @@ func TestMetricsReportTasksQueuesAndOutbox(t *testing.T) {
 
 	var body string
 	eventually(t, 10*time.Second, "worker heartbeat visible in metrics", func() bool {
-		resp := s.Do(t, "GET", "/metrics", "", nil, nil)
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body = string(b)
+		body = s.Scrape(t)
 		return strings.Contains(body, "worker_processes 1")
 	})
 	for _, want := range []string{

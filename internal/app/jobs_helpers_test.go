@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -164,10 +163,7 @@ func taskGone(i *asynq.Inspector, queue string, id uuid.UUID) bool {
 // absent).
 func metricValue(t testing.TB, s *testutil.Server, series string) float64 {
 	t.Helper()
-	resp := s.Do(t, "GET", "/metrics", "", nil, nil)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for line := range strings.SplitSeq(string(b), "\n") {
+	for line := range strings.SplitSeq(s.Scrape(t), "\n") {
 		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			f, _ := strconv.ParseFloat(v, 64)
 			return f

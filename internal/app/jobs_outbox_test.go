@@ -41,8 +41,8 @@ func TestOutboxEmailIsSentOnlyWhenItsTransactionCommits(t *testing.T) {
 	if err := s.App.DB.QueryRow(context.Background(), `SELECT count(*) FROM outbox`).Scan(&rows); err != nil || rows != 1 {
 		t.Fatalf("outbox has %d rows (err %v); the rolled-back task must leave none", rows, err)
 	}
-	if row := readOutbox(t, s, id); row.Payload != "{}" {
-		t.Errorf("payload of a completed email kept: %q", row.Payload)
+	if row := readOutbox(t, s, id); row.Payload != `{"to": ["bob@example.com"], "subject": "committed"}` {
+		t.Errorf("payload of a completed email: %q, want recipients and subject only", row.Payload)
 	}
 }
 
@@ -131,7 +131,7 @@ func TestEmailRetriesUntilSMTPIsBackAndGivesUpOn5xx(t *testing.T) {
 		t.Fatalf("5xx task: state %v retried %d, want archived after one attempt", info.State, info.Retried)
 	}
 	row := readOutbox(t, s, id2)
-	if !strings.Contains(row.LastError, "550") || strings.Contains(row.LastError, "secret-token") || row.Payload != "{}" {
+	if !strings.Contains(row.LastError, "550") || strings.Contains(row.LastError, "secret-token") || strings.Contains(row.Payload, "secret-token") {
 		t.Fatalf("failed row: %+v", row)
 	}
 	if got := len(smtp.Messages()); got != 1 {
@@ -243,5 +243,46 @@ func TestPanickingHandlerIsRecordedAsFailure(t *testing.T) {
 	eventually(t, 10*time.Second, "outbox row failed", func() bool { return readOutbox(t, s, id).Failed })
 	if row := readOutbox(t, s, id); !strings.Contains(row.LastError, "panicked: boom") {
 		t.Fatalf("last_error %q", row.LastError)
+	}
+}
+
+// Once an email task is over, its row keeps what an operator needs (type,
+// recipients, subject, attempts, error) and no longer the body with its
+// single-use token or signed link.
+func TestFinishedEmailTaskKeepsRecipientAndSubjectButNoLink(t *testing.T) {
+	t.Parallel()
+	smtp := mailtest.Start(t)
+	s := testutil.NewServer(t, withSMTP(smtp)...)
+	startWorker(t, s)
+
+	done := enqueueEmail(t, s, "Reset your password", true)
+	eventually(t, 10*time.Second, "email completed", func() bool { return readOutbox(t, s, done).Completed })
+	smtp.FailNext(550, 1)
+	failed := enqueueEmail(t, s, "Confirm your address", true)
+	eventually(t, 10*time.Second, "email failed for good", func() bool { return readOutbox(t, s, failed).Failed })
+
+	for _, c := range []struct {
+		id             uuid.UUID
+		subject, error string
+	}{{done, "Reset your password", ""}, {failed, "Confirm your address", "550"}} {
+		var typ, payload, lastError string
+		var attempts int
+		var to []string
+		var subject *string
+		err := s.App.DB.QueryRow(context.Background(), `SELECT task_type, payload::text, payload->>'subject',
+			ARRAY(SELECT jsonb_array_elements_text(payload->'to')), attempts, last_error FROM outbox WHERE id = $1`, c.id).
+			Scan(&typ, &payload, &subject, &to, &attempts, &lastError)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(payload, "secret-token") || strings.Contains(payload, "https://") {
+			t.Errorf("%s: payload still holds the link: %s", c.subject, payload)
+		}
+		if typ != jobs.TaskEmail || subject == nil || *subject != c.subject || len(to) != 1 || to[0] != "bob@example.com" || attempts != 1 {
+			t.Errorf("%s: row lost what operators need: type %q subject %v to %v attempts %d", c.subject, typ, subject, to, attempts)
+		}
+		if c.error == "" && lastError != "" || !strings.Contains(lastError, c.error) {
+			t.Errorf("%s: last_error %q, want it to contain %q", c.subject, lastError, c.error)
+		}
 	}
 }

@@ -22,10 +22,17 @@ const (
 	minSecretSize = 32
 )
 
+// DefaultMetricsAddr keeps /metrics on the loopback interface: its series
+// (routes, queue depth, outbox backlog) are for operators, not clients.
+const DefaultMetricsAddr = "127.0.0.1:9090"
+
 // Config is the whole configuration of one process.
 type Config struct {
-	Env           string // development | test | production
-	HTTPAddr      string
+	Env      string // development | test | production
+	HTTPAddr string
+	// MetricsAddr is the listener of /metrics, apart from the public API;
+	// empty disables it.
+	MetricsAddr   string
 	DatabaseURL   string
 	RedisURL      string
 	PublicBaseURL string
@@ -140,6 +147,7 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	c := &Config{
 		Env:           r.oneOf("APP_ENV", "development", "development", "test", "production"),
 		HTTPAddr:      r.str("HTTP_ADDR", ":8000"),
+		MetricsAddr:   r.optional("METRICS_ADDR", DefaultMetricsAddr),
 		DatabaseURL:   r.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/apistarter?sslmode=disable", "postgres", "postgresql"),
 		RedisURL:      r.url("REDIS_URL", "redis://127.0.0.1:6379/0", "redis", "rediss"),
 		PublicBaseURL: strings.TrimRight(r.url("PUBLIC_BASE_URL", "http://localhost:8000", "http", "https"), "/"),
@@ -219,6 +227,11 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 			break
 		}
 	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			r.problem("METRICS_ADDR: must be host:port (e.g. 127.0.0.1:9090), or empty to disable metrics")
+		}
+	}
 	if c.DashboardBasicAuth != "" && !strings.Contains(c.DashboardBasicAuth, ":") {
 		r.problem("DASHBOARD_BASIC_AUTH: must be user:password")
 	}
@@ -294,6 +307,15 @@ func (r *reader) problem(msg string) { r.problems = append(r.problems, msg) }
 
 func (r *reader) str(name, def string) string {
 	if v, ok := r.lookup(name); ok && strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+// optional is like str, except that a variable set to an empty value is
+// kept empty (e.g. to disable a listener) rather than replaced by def.
+func (r *reader) optional(name, def string) string {
+	if v, ok := r.lookup(name); ok {
 		return strings.TrimSpace(v)
 	}
 	return def

@@ -164,3 +164,25 @@ func TestImageBudgetAndIdleInTxSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsAddrDefaultsToLoopbackAndEmptyDisables(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, "127.0.0.1:9090"},
+		{map[string]string{"METRICS_ADDR": ""}, ""},
+		{map[string]string{"METRICS_ADDR": " 127.0.0.1:0 "}, "127.0.0.1:0"},
+	} {
+		cfg, err := FromLookup(lookup(c.env))
+		if err != nil {
+			t.Fatalf("%v: %v", c.env, err)
+		}
+		if cfg.MetricsAddr != c.want {
+			t.Errorf("%v: MetricsAddr %q, want %q", c.env, cfg.MetricsAddr, c.want)
+		}
+	}
+	if _, err := FromLookup(lookup(map[string]string{"METRICS_ADDR": "9090"})); err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
+		t.Errorf("METRICS_ADDR=9090: %v, want a METRICS_ADDR problem", err)
+	}
+}

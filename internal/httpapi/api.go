@@ -45,7 +45,15 @@ func NewAPI(mux *http.ServeMux, version string) huma.API {
 	cfg.Info.Description = "Organization-scoped REST API. Errors are JSON with a `detail` string; " +
 		"validation errors are 400 with `detail` and `errors`. Lists take `limit` (1–500, default 100) and `offset`."
 	mountDocs(mux)
-	return humago.NewWithPrefix(exactMux{mux}, Prefix, cfg)
+	api := humago.NewWithPrefix(exactMux{mux}, Prefix, cfg)
+	// Every documented operation gets StrictInput as its last middleware:
+	// after authentication, scope and the operation's own throttles, right
+	// before huma's validation.
+	strict := StrictInput(api)
+	api.OpenAPI().OnAddOperation = append(api.OpenAPI().OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
+		op.Middlewares = append(op.Middlewares, strict)
+	})
+	return api
 }
 
 // Bearer marks an operation as requiring an access token.

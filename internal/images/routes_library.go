@@ -44,7 +44,7 @@ type signedURLsOutput struct{ Body SignedURLsOut }
 func (r *routes) registerLibrary() {
 	huma.Register(r.api, op(http.MethodGet, "/orgs/{org_slug}/images/", "list-images", "List the org's images"),
 		func(ctx context.Context, in *listImagesInput) (*struct{ Body httpapi.Page[ImageOut] }, error) {
-			page, err := r.svc.List(ctx, orgs.ScopeFrom(ctx), in.Ordering, in.PageParams)
+			page, err := r.svc.List(ctx, orgs.ScopeFrom(ctx), httpapi.Enumerated(ctx, "ordering", in.Ordering), in.PageParams)
 			if err != nil {
 				return nil, err
 			}

@@ -58,7 +58,7 @@ const targetBase = "/orgs/{org_slug}/images/{app_label}/{model}/{obj_id}/"
 func (r *routes) registerRelations() {
 	huma.Register(r.api, op(http.MethodGet, targetBase, "list-object-images", "List the images attached to an object"),
 		func(ctx context.Context, in *listRelationsInput) (*struct{ Body httpapi.Page[RelationOut] }, error) {
-			page, err := r.svc.ListRelations(ctx, orgs.ScopeFrom(ctx), in.ref(), in.Ordering, in.PageParams)
+			page, err := r.svc.ListRelations(ctx, orgs.ScopeFrom(ctx), in.ref(), httpapi.Enumerated(ctx, "ordering", in.Ordering), in.PageParams)
 			if err != nil {
 				return nil, err
 			}

@@ -18,7 +18,7 @@ type CreateShareIn struct {
 
 type createShareInput struct {
 	ImagePath
-	Body *CreateShareIn `required:"false"`
+	Body *CreateShareIn `required:"true"`
 }
 
 type revokeShareInput struct {

@@ -61,7 +61,7 @@ func TestShareLinks(t *testing.T) {
 		{Name: "lifetime under a minute", Method: "POST", URL: shares, Token: tok, Body: `{"expires_in_seconds":59}`, ExpectedStatus: 400},
 		{Name: "lifetime over 30 days", Method: "POST", URL: shares, Token: tok, Body: `{"expires_in_seconds":2592001}`, ExpectedStatus: 400},
 		{Name: "maximum lifetime", Method: "POST", URL: shares, Token: tok, Body: `{"expires_in_seconds":2592000}`, ExpectedStatus: 200},
-		{Name: "no body", Method: "POST", URL: shares, Token: tok, ExpectedStatus: 200},
+		{Name: "no body", Method: "POST", URL: shares, Token: tok, ExpectedStatus: 400, ExpectedBody: []string{`"location":["body"]`}},
 		{Name: "unknown field", Method: "POST", URL: shares, Token: tok, Body: `{"ttl":60}`, ExpectedStatus: 400},
 		{Name: "unknown image", Method: "POST", URL: e.org + "/images/99999/shares", Token: tok, Body: `{}`, ExpectedStatus: 404,
 			ExpectedBody: []string{`{"detail":"Not Found"}`}},

@@ -122,7 +122,9 @@ func EachUpload(ctx context.Context, lim ReadLimits, fn func(*Part) error) error
 		if err != nil {
 			return readError(body, lim, err)
 		}
-		if p.FormName() != lim.Field {
+		// A part without a filename is a plain form field, not an upload,
+		// whatever its name.
+		if p.FormName() != lim.Field || p.FileName() == "" {
 			if _, err := io.Copy(io.Discard, p); err != nil {
 				return readError(body, lim, err)
 			}

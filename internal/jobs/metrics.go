@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"apistarter/internal/db/sqlc"
@@ -76,13 +77,35 @@ func (m *Metrics) scheduled(job, result string) {
 	m.scheduler.WithLabelValues(job, result).Inc()
 }
 
+// Scrape-time bounds of the outbox backlog series.
+const (
+	// DefaultBacklogMax caps each outbox count: a larger backlog reads as
+	// this value, so a scrape never counts an unbounded number of rows.
+	DefaultBacklogMax = 100_000
+	// DefaultBacklogTTL is how long one outbox count serves scrapes:
+	// several scrapers (or a scrape loop) cost one query per TTL.
+	DefaultBacklogTTL = 5 * time.Second
+)
+
 // StatusCollector reads queue depth, worker presence and the outbox backlog
-// at scrape time, so any API process can report them whoever did the work.
+// at scrape time, so any process can report them whoever did the work.
+// Every scrape is bounded: Redis and PostgreSQL each get at most the
+// timeout, the outbox counts walk partial indexes and stop at BacklogMax,
+// and they are reused for BacklogTTL.
 type StatusCollector struct {
 	inspector *asynq.Inspector
 	ping      func(context.Context) error
 	db        *pgxpool.Pool
-	timeout   time.Duration
+
+	// Timeout bounds one scrape's Redis and PostgreSQL reads (default 2 s).
+	Timeout time.Duration
+	// BacklogMax and BacklogTTL: see DefaultBacklogMax, DefaultBacklogTTL.
+	BacklogMax int32
+	BacklogTTL time.Duration
+
+	mu        sync.Mutex
+	backlog   *sqlc.OutboxBacklogRow
+	backlogAt time.Time
 
 	queueTasks, queueLatency, queuePaused, queueProcessed, queueFailed *prometheus.Desc
 	outbox, outboxAge, servers, busy, redisUp                          *prometheus.Desc
@@ -91,7 +114,8 @@ type StatusCollector struct {
 // NewStatusCollector reports through inspector and db; ping checks Redis.
 func NewStatusCollector(inspector *asynq.Inspector, ping func(context.Context) error, db *pgxpool.Pool) *StatusCollector {
 	return &StatusCollector{
-		inspector: inspector, ping: ping, db: db, timeout: 2 * time.Second,
+		inspector: inspector, ping: ping, db: db, Timeout: 2 * time.Second,
+		BacklogMax: DefaultBacklogMax, BacklogTTL: DefaultBacklogTTL,
 		queueTasks:     prometheus.NewDesc("queue_tasks", "Tasks in a queue by state.", []string{"queue", "state"}, nil),
 		queueLatency:   prometheus.NewDesc("queue_latency_seconds", "Age of the oldest pending task.", []string{"queue"}, nil),
 		queuePaused:    prometheus.NewDesc("queue_paused", "1 when the queue is paused.", []string{"queue"}, nil),
@@ -121,14 +145,14 @@ type queueSnapshot struct {
 // Collect implements prometheus.Collector. A slow or absent Redis costs at
 // most the timeout and reports redis_up 0.
 func (c *StatusCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
 	defer cancel()
 	// The inspector takes no context: run it aside and stop waiting at the
 	// deadline. The result channel is buffered so a late answer is dropped.
 	res := make(chan queueSnapshot, 1)
 	go func() { res <- c.snapshot(ctx) }()
 
-	if row, err := sqlc.New(c.db).OutboxBacklog(ctx); err == nil {
+	if row, err := c.outboxBacklog(ctx); err == nil {
 		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(row.Unrelayed), "unrelayed")
 		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(row.Unfinished), "unfinished")
 		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(row.Failed), "failed")
@@ -205,4 +229,20 @@ func (c *StatusCollector) snapshot(ctx context.Context) queueSnapshot {
 	}
 	snap.servers = servers
 	return snap
+}
+
+// outboxBacklog returns the cached counts while fresh, else counts again
+// under ctx's deadline. Scrapes arriving together share one query.
+func (c *StatusCollector) outboxBacklog(ctx context.Context) (sqlc.OutboxBacklogRow, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.backlog != nil && time.Since(c.backlogAt) < c.BacklogTTL {
+		return *c.backlog, nil
+	}
+	row, err := sqlc.New(c.db).OutboxBacklog(ctx, c.BacklogMax)
+	if err != nil {
+		return row, err
+	}
+	c.backlog, c.backlogAt = &row, time.Now()
+	return row, nil
 }

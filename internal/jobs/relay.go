@@ -284,9 +284,9 @@ func settleFromQueue(ctx context.Context, q *sqlc.Queries, inspector *asynq.Insp
 	}
 	switch info.State {
 	case asynq.TaskStateCompleted:
-		return q.CompleteOutbox(ctx, row.ID)
+		return q.CompleteOutbox(ctx, sqlc.CompleteOutboxParams{ID: row.ID, Attempts: int32(info.Retried + 1)})
 	case asynq.TaskStateArchived:
-		return q.FailOutbox(ctx, sqlc.FailOutboxParams{ID: row.ID, LastError: truncate(info.LastErr)})
+		return q.FailOutbox(ctx, sqlc.FailOutboxParams{ID: row.ID, LastError: truncate(info.LastErr), Attempts: int32(info.Retried + 1)})
 	}
 	return nil
 }

@@ -184,7 +184,7 @@ func (w *Worker) middleware(next asynq.Handler) asynq.Handler {
 		d := time.Since(start)
 		if err == nil {
 			if fromOutbox {
-				w.complete(ctx, log, rowID)
+				w.complete(ctx, log, rowID, retried+1)
 			}
 			w.Metrics.task(t.Type(), OutcomeSuccess, d)
 			log.Info("task done", "outcome", OutcomeSuccess, "duration_ms", d.Milliseconds())
@@ -201,7 +201,7 @@ func (w *Worker) middleware(next asynq.Handler) asynq.Handler {
 			outcome = OutcomeFailed
 		}
 		if fromOutbox {
-			w.recordFailure(ctx, log, rowID, err, final)
+			w.recordFailure(ctx, log, rowID, err, final, retried+1)
 		}
 		w.Metrics.task(t.Type(), outcome, d)
 		level := slog.LevelWarn
@@ -227,14 +227,14 @@ func process(ctx context.Context, log *slog.Logger, next asynq.Handler, t *asynq
 
 // complete marks the row done, retrying briefly: if it cannot be recorded,
 // the relay hands the task over again after its timeout and it runs twice.
-func (w *Worker) complete(ctx context.Context, log *slog.Logger, id uuid.UUID) {
+func (w *Worker) complete(ctx context.Context, log *slog.Logger, id uuid.UUID, attempts int) {
 	ctx = context.WithoutCancel(ctx)
 	q := sqlc.New(w.DB)
 	delay := 100 * time.Millisecond
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := q.CompleteOutbox(cctx, id)
+		err := q.CompleteOutbox(cctx, sqlc.CompleteOutboxParams{ID: id, Attempts: int32(attempts)})
 		cancel()
 		if err == nil {
 			return
@@ -250,15 +250,15 @@ func (w *Worker) complete(ctx context.Context, log *slog.Logger, id uuid.UUID) {
 
 // recordFailure notes the error on the row; on a final failure it marks the
 // row failed so the relay leaves it alone.
-func (w *Worker) recordFailure(ctx context.Context, log *slog.Logger, id uuid.UUID, taskErr error, final bool) {
+func (w *Worker) recordFailure(ctx context.Context, log *slog.Logger, id uuid.UUID, taskErr error, final bool, attempts int) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	q := sqlc.New(w.DB)
 	var err error
 	if final {
-		err = q.FailOutbox(ctx, sqlc.FailOutboxParams{ID: id, LastError: truncate(taskErr.Error())})
+		err = q.FailOutbox(ctx, sqlc.FailOutboxParams{ID: id, LastError: truncate(taskErr.Error()), Attempts: int32(attempts)})
 	} else {
-		err = q.NoteOutboxError(ctx, sqlc.NoteOutboxErrorParams{ID: id, LastError: truncate(taskErr.Error())})
+		err = q.NoteOutboxError(ctx, sqlc.NoteOutboxErrorParams{ID: id, LastError: truncate(taskErr.Error()), Attempts: int32(attempts)})
 	}
 	if err != nil {
 		log.Warn("could not record task failure in outbox", "error", err.Error())

@@ -1,8 +1,6 @@
 package orgs
 
 import (
-	"encoding/json"
-
 	"apistarter/internal/httpapi"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -27,20 +25,4 @@ func op(id, method, path, summary string, status int) huma.Operation {
 		OperationID: id, Method: method, Path: path, Summary: summary,
 		Tags: []string{"organizations"}, Security: httpapi.Bearer, DefaultStatus: status,
 	}
-}
-
-// rejectNull returns a validation error for each top-level field of the JSON
-// body that is present as null.
-func rejectNull(raw []byte, fields ...string) []error {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil // huma has already reported a malformed body
-	}
-	var errs []error
-	for _, f := range fields {
-		if v, ok := m[f]; ok && string(v) == "null" {
-			errs = append(errs, &huma.ErrorDetail{Location: "body." + f, Message: "must not be null"})
-		}
-	}
-	return errs
 }

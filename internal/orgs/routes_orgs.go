@@ -19,17 +19,10 @@ type listOrgsIn struct {
 }
 
 type createOrgIn struct {
-	RawBody []byte
-	Body    struct {
+	Body struct {
 		Name string  `json:"name" minLength:"1" maxLength:"255"`
 		Slug *string `json:"slug,omitempty" required:"false" minLength:"1" maxLength:"50" pattern:"^[a-z0-9][a-z0-9_-]*$" doc:"Lowercase letters, digits, - and _; derived from the name when omitted"`
 	}
-}
-
-// Resolve rejects "slug": null; huma would treat it as absent, but the
-// contract answers null for a non-nullable field with a 400.
-func (in *createOrgIn) Resolve(huma.Context) []error {
-	return rejectNull(in.RawBody, "slug")
 }
 
 type renameOrgIn struct {

@@ -67,7 +67,7 @@ func TestAssignTags(t *testing.T) {
 		{Name: "empty list", Method: "POST", URL: url, Token: tok, Body: `[]`, ExpectedStatus: 400,
 			ExpectedBody: []string{`{"detail":"Assign between 1 and 50 tags at a time."}`}},
 		{Name: "null list", Method: "POST", URL: url, Token: tok, Body: `null`, ExpectedStatus: 400,
-			ExpectedBody: []string{"Assign between 1 and 50 tags at a time."}},
+			ExpectedBody: []string{`"location":["body"]`, "request body is required"}},
 		{Name: "51 names", Method: "POST", URL: url, Token: tok, Body: string(over), ExpectedStatus: 400,
 			ExpectedBody: []string{"Assign between 1 and 50 tags at a time."}},
 		{Name: "blank name", Method: "POST", URL: url, Token: tok, Body: `["ok", " "]`, ExpectedStatus: 400,

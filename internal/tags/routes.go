@@ -150,7 +150,7 @@ func Register(api huma.API, svc *Service) {
 }
 
 func (r *Routes) list(ctx context.Context, in *listInput) (*pageOutput, error) {
-	p, err := r.svc.List(ctx, orgs.ScopeFrom(ctx).OrgID, in.Ordering, in.PageParams)
+	p, err := r.svc.List(ctx, orgs.ScopeFrom(ctx).OrgID, httpapi.Enumerated(ctx, "ordering", in.Ordering), in.PageParams)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (r *Routes) objectList(ctx context.Context, in *objectListInput) (*pageOutp
 	if err != nil {
 		return nil, err
 	}
-	p, err := r.svc.ObjectTags(ctx, sc.OrgID, t, in.Ordering, in.PageParams)
+	p, err := r.svc.ObjectTags(ctx, sc.OrgID, t, httpapi.Enumerated(ctx, "ordering", in.Ordering), in.PageParams)
 	if err != nil {
 		return nil, err
 	}

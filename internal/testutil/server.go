@@ -100,3 +100,15 @@ func (s *Server) Do(t testing.TB, method, path, token string, body io.Reader, he
 	}
 	return resp
 }
+
+// Scrape returns what the app's metrics listener (METRICS_ADDR) serves at
+// /metrics; the public listener does not serve it.
+func (s *Server) Scrape(t testing.TB) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.App.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("testutil: scrape: %d %s", rec.Code, rec.Body.String())
+	}
+	return rec.Body.String()
+}

@@ -30,16 +30,25 @@ UPDATE outbox SET relayed_at = NULL WHERE id = ANY(sqlc.arg(ids)::uuid[]) AND co
 SELECT completed_at, failed_at FROM outbox WHERE id = $1;
 
 -- name: CompleteOutbox :exec
--- The payload is cleared: email payloads hold single-use tokens.
-UPDATE outbox SET completed_at = now(), payload = '{}', last_error = ''
-WHERE id = $1 AND completed_at IS NULL;
+-- The payload is reduced once the task is over: email bodies hold
+-- single-use tokens and signed links. An email keeps its recipients and
+-- subject for operators; other tasks keep nothing.
+UPDATE outbox SET completed_at = now(), last_error = '', attempts = GREATEST(attempts, sqlc.arg(attempts)),
+    payload = CASE WHEN task_type = 'email:send'
+        THEN jsonb_build_object('to', COALESCE(payload->'to', '[]'::jsonb), 'subject', COALESCE(payload->'subject', '""'::jsonb))
+        ELSE '{}'::jsonb END
+WHERE id = sqlc.arg(id) AND completed_at IS NULL;
 
 -- name: FailOutbox :exec
-UPDATE outbox SET failed_at = now(), payload = '{}', last_error = sqlc.arg(last_error)
+-- Failed for good: reduced like a completed row, the error kept.
+UPDATE outbox SET failed_at = now(), last_error = sqlc.arg(last_error), attempts = GREATEST(attempts, sqlc.arg(attempts)),
+    payload = CASE WHEN task_type = 'email:send'
+        THEN jsonb_build_object('to', COALESCE(payload->'to', '[]'::jsonb), 'subject', COALESCE(payload->'subject', '""'::jsonb))
+        ELSE '{}'::jsonb END
 WHERE id = sqlc.arg(id) AND completed_at IS NULL AND failed_at IS NULL;
 
 -- name: NoteOutboxError :exec
-UPDATE outbox SET last_error = sqlc.arg(last_error)
+UPDATE outbox SET last_error = sqlc.arg(last_error), attempts = GREATEST(attempts, sqlc.arg(attempts))
 WHERE id = sqlc.arg(id) AND completed_at IS NULL;
 
 -- name: PruneOutbox :execrows
@@ -49,10 +58,18 @@ DELETE FROM outbox WHERE id IN (
 );
 
 -- name: OutboxBacklog :one
+-- Read at metrics scrape time, so bounded: each count walks its partial
+-- index (outbox_unfinished_idx, outbox_failed_idx) and stops at max_rows.
 SELECT
-    (SELECT count(*) FROM outbox o1 WHERE o1.completed_at IS NULL AND o1.failed_at IS NULL AND o1.relayed_at IS NULL) AS unrelayed,
-    (SELECT count(*) FROM outbox o2 WHERE o2.completed_at IS NULL AND o2.failed_at IS NULL) AS unfinished,
-    (SELECT count(*) FROM outbox o3 WHERE o3.failed_at IS NOT NULL) AS failed,
+    (SELECT count(*) FROM (SELECT 1 FROM outbox o1
+        WHERE o1.completed_at IS NULL AND o1.failed_at IS NULL AND o1.relayed_at IS NULL
+        LIMIT sqlc.arg(max_rows)) c1) AS unrelayed,
+    (SELECT count(*) FROM (SELECT 1 FROM outbox o2
+        WHERE o2.completed_at IS NULL AND o2.failed_at IS NULL
+        LIMIT sqlc.arg(max_rows)) c2) AS unfinished,
+    (SELECT count(*) FROM (SELECT 1 FROM outbox o3
+        WHERE o3.failed_at IS NOT NULL
+        LIMIT sqlc.arg(max_rows)) c3) AS failed,
     (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(o4.created_at)), 0)::float8 FROM outbox o4
         WHERE o4.completed_at IS NULL AND o4.failed_at IS NULL) AS oldest_unfinished_seconds;
 

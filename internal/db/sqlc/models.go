@@ -157,6 +157,7 @@ type Outbox struct {
 	FailedAt    *time.Time
 	LastError   string
 	RequestID   string
+	Attempts    int32
 }
 
 type PendingEmailChange struct {

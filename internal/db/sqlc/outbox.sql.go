@@ -84,28 +84,43 @@ func (q *Queries) ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Cla
 }
 
 const completeOutbox = `-- name: CompleteOutbox :exec
-UPDATE outbox SET completed_at = now(), payload = '{}', last_error = ''
-WHERE id = $1 AND completed_at IS NULL
+UPDATE outbox SET completed_at = now(), last_error = '', attempts = GREATEST(attempts, $1),
+    payload = CASE WHEN task_type = 'email:send'
+        THEN jsonb_build_object('to', COALESCE(payload->'to', '[]'::jsonb), 'subject', COALESCE(payload->'subject', '""'::jsonb))
+        ELSE '{}'::jsonb END
+WHERE id = $2 AND completed_at IS NULL
 `
 
-// The payload is cleared: email payloads hold single-use tokens.
-func (q *Queries) CompleteOutbox(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, completeOutbox, id)
+type CompleteOutboxParams struct {
+	Attempts int32
+	ID       uuid.UUID
+}
+
+// The payload is reduced once the task is over: email bodies hold
+// single-use tokens and signed links. An email keeps its recipients and
+// subject for operators; other tasks keep nothing.
+func (q *Queries) CompleteOutbox(ctx context.Context, arg CompleteOutboxParams) error {
+	_, err := q.db.Exec(ctx, completeOutbox, arg.Attempts, arg.ID)
 	return err
 }
 
 const failOutbox = `-- name: FailOutbox :exec
-UPDATE outbox SET failed_at = now(), payload = '{}', last_error = $1
-WHERE id = $2 AND completed_at IS NULL AND failed_at IS NULL
+UPDATE outbox SET failed_at = now(), last_error = $1, attempts = GREATEST(attempts, $2),
+    payload = CASE WHEN task_type = 'email:send'
+        THEN jsonb_build_object('to', COALESCE(payload->'to', '[]'::jsonb), 'subject', COALESCE(payload->'subject', '""'::jsonb))
+        ELSE '{}'::jsonb END
+WHERE id = $3 AND completed_at IS NULL AND failed_at IS NULL
 `
 
 type FailOutboxParams struct {
 	LastError string
+	Attempts  int32
 	ID        uuid.UUID
 }
 
+// Failed for good: reduced like a completed row, the error kept.
 func (q *Queries) FailOutbox(ctx context.Context, arg FailOutboxParams) error {
-	_, err := q.db.Exec(ctx, failOutbox, arg.LastError, arg.ID)
+	_, err := q.db.Exec(ctx, failOutbox, arg.LastError, arg.Attempts, arg.ID)
 	return err
 }
 
@@ -136,17 +151,18 @@ func (q *Queries) InsertOutbox(ctx context.Context, arg InsertOutboxParams) erro
 }
 
 const noteOutboxError = `-- name: NoteOutboxError :exec
-UPDATE outbox SET last_error = $1
-WHERE id = $2 AND completed_at IS NULL
+UPDATE outbox SET last_error = $1, attempts = GREATEST(attempts, $2)
+WHERE id = $3 AND completed_at IS NULL
 `
 
 type NoteOutboxErrorParams struct {
 	LastError string
+	Attempts  int32
 	ID        uuid.UUID
 }
 
 func (q *Queries) NoteOutboxError(ctx context.Context, arg NoteOutboxErrorParams) error {
-	_, err := q.db.Exec(ctx, noteOutboxError, arg.LastError, arg.ID)
+	_, err := q.db.Exec(ctx, noteOutboxError, arg.LastError, arg.Attempts, arg.ID)
 	return err
 }
 
@@ -162,9 +178,15 @@ func (q *Queries) NotifyOutbox(ctx context.Context) error {
 
 const outboxBacklog = `-- name: OutboxBacklog :one
 SELECT
-    (SELECT count(*) FROM outbox o1 WHERE o1.completed_at IS NULL AND o1.failed_at IS NULL AND o1.relayed_at IS NULL) AS unrelayed,
-    (SELECT count(*) FROM outbox o2 WHERE o2.completed_at IS NULL AND o2.failed_at IS NULL) AS unfinished,
-    (SELECT count(*) FROM outbox o3 WHERE o3.failed_at IS NOT NULL) AS failed,
+    (SELECT count(*) FROM (SELECT 1 FROM outbox o1
+        WHERE o1.completed_at IS NULL AND o1.failed_at IS NULL AND o1.relayed_at IS NULL
+        LIMIT $1) c1) AS unrelayed,
+    (SELECT count(*) FROM (SELECT 1 FROM outbox o2
+        WHERE o2.completed_at IS NULL AND o2.failed_at IS NULL
+        LIMIT $1) c2) AS unfinished,
+    (SELECT count(*) FROM (SELECT 1 FROM outbox o3
+        WHERE o3.failed_at IS NOT NULL
+        LIMIT $1) c3) AS failed,
     (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(o4.created_at)), 0)::float8 FROM outbox o4
         WHERE o4.completed_at IS NULL AND o4.failed_at IS NULL) AS oldest_unfinished_seconds
 `
@@ -176,8 +198,10 @@ type OutboxBacklogRow struct {
 	OldestUnfinishedSeconds float64
 }
 
-func (q *Queries) OutboxBacklog(ctx context.Context) (OutboxBacklogRow, error) {
-	row := q.db.QueryRow(ctx, outboxBacklog)
+// Read at metrics scrape time, so bounded: each count walks its partial
+// index (outbox_unfinished_idx, outbox_failed_idx) and stops at max_rows.
+func (q *Queries) OutboxBacklog(ctx context.Context, maxRows int32) (OutboxBacklogRow, error) {
+	row := q.db.QueryRow(ctx, outboxBacklog, maxRows)
 	var i OutboxBacklogRow
 	err := row.Scan(
 		&i.Unrelayed,
