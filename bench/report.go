@@ -24,11 +24,14 @@ type target struct {
 }
 
 func (t *target) String() string {
-	s := "≥ " + thousands(t.minRPS) + " req/s"
-	if t.maxP99 > 0 {
-		s += fmt.Sprintf(", p99 ≤ %g ms", t.maxP99)
+	var parts []string
+	if t.minRPS > 0 {
+		parts = append(parts, "≥ "+thousands(t.minRPS)+" req/s")
 	}
-	return s
+	if t.maxP99 > 0 {
+		parts = append(parts, fmt.Sprintf("p99 ≤ %g ms", t.maxP99))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (t *target) met(r harness.Result) bool {

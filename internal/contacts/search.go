@@ -64,8 +64,16 @@ func hasTrigram(term string) bool {
 }
 
 // searchRank scores the whole search string against the fields in order.
-// It is computed for matching rows only.
+// It is computed for every match, so it reads c.search_doc when it can:
+// a string without spaces or newlines first occurs in the first field that
+// contains it, and the newlines before that occurrence number the field.
 func searchRank(whole string, args []any) (string, []any) {
+	if !strings.ContainsAny(whole, " \n") {
+		args = append(args, whole)
+		at := "strpos(c.search_doc, lower($" + strconv.Itoa(len(args)) + "))"
+		return "CASE " + at + " WHEN 0 THEN 0 ELSE " + strconv.Itoa(len(searchFields)) + " - (" + at +
+			" - length(replace(left(c.search_doc, " + at + "), E'\\n', ''))) END", args
+	}
 	args = append(args, tags.ContainsPattern(whole))
 	p := "$" + strconv.Itoa(len(args))
 	var r strings.Builder

@@ -78,6 +78,9 @@ func TestSearchMatchesReferenceOnTrickyInputs(t *testing.T) {
 		`{"display_name":"Q","first_name":"x_y","last_name":"%"}`,
 		`{"display_name":"a b c","email":"abc@example.com"}`,
 		`{"display_name":"日本語 テキスト","notes":"漢字"}`,
+		`{"display_name":"Multi\nLine","first_name":"line","notes":"ab\ncd"}`,
+		`{"display_name":"Top","first_name":"x\nab","last_name":"ab cd","email":"ab@example.com"}`,
+		`{"display_name":"Tab\tBed","last_name":"tab\nbed","notes":"x ab"}`,
 	} {
 		e.create(t, b)
 	}
@@ -94,6 +97,8 @@ func TestSearchMatchesReferenceOnTrickyInputs(t *testing.T) {
 		"ada lovelace", "LOVELACE ada", "grace hopper", "hopper berlin", "ada berlin", "met ada",
 		// never across two fields (annlee is only in one field)
 		"annlee", "annLee", "lee", "nl", "annlee zz", "one line", "e\u00a0t",
+		// newlines and tabs inside fields, whitespace in the whole string
+		"line", "multi", "ab", "x", "ab cd", "x ab", "x\tab", "\tbed", "tab\tbed", " ab ", "ab\ncd", "bed",
 		// nothing
 		"nobody", "ada nobody", "zzz",
 	}
