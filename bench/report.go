@@ -35,7 +35,9 @@ func (t *target) String() string {
 }
 
 func (t *target) met(r harness.Result) bool {
-	return r.RPS >= t.minRPS && (t.maxP99 == 0 || r.P99ms <= t.maxP99) && r.Errors == 0
+	// No completed request proves nothing (a latency-only target would
+	// otherwise pass with p99 0).
+	return r.Requests > 0 && r.RPS >= t.minRPS && (t.maxP99 == 0 || r.P99ms <= t.maxP99) && r.Errors == 0
 }
 
 type httpResult struct {
