@@ -33,7 +33,8 @@ func TestBenchHarnessRuns(t *testing.T) {
 		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, stderr.String(), stdout.String())
 	}
 	table := stdout.String()
-	for _, want := range []string{"contacts list (limit 20)", "GET /users/me", "login (POST /token/pair)", "mixed read/write",
+	for _, want := range []string{"contacts list (limit 20)", "contacts search, 1 char", "contacts search, 2 chars",
+		"contacts search, 3+ chars", "contacts search, 2 terms", "contacts search, every row", "GET /users/me", "login (POST /token/pair)", "mixed read/write",
 		"emails via outbox", "permission check: cache hit", "image upload", "export 300 contacts", "ceiling: pgbench -S", "ceiling: redis-benchmark GET"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
@@ -48,8 +49,8 @@ func TestBenchHarnessRuns(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.HTTP) != 9 {
-		t.Errorf("%d HTTP scenarios in the JSON, want 9", len(rep.HTTP))
+	if len(rep.HTTP) != 13 {
+		t.Errorf("%d HTTP scenarios in the JSON, want 13", len(rep.HTTP))
 	}
 	for _, h := range rep.HTTP {
 		if h.Requests == 0 || h.Errors != 0 {
@@ -84,5 +85,9 @@ func TestParseFlagsRejectsNonsense(t *testing.T) {
 	o, err := parseFlags([]string{"-export-1m", "-skip", "ceilings, perm"}, &bytes.Buffer{})
 	if err != nil || len(o.exportSizes) != 3 || o.exportSizes[2] != 1_000_000 || !o.skip["perm"] || !o.skip["ceilings"] {
 		t.Fatalf("%+v %v", o, err)
+	}
+	o, err = parseFlags([]string{"-only", "search"}, &bytes.Buffer{})
+	if err != nil || o.only != "search" || o.skip["http"] || !o.skip["queue"] || !o.skip["ceilings"] || !o.skip["exports"] {
+		t.Fatalf("-only: %+v %v", o, err)
 	}
 }

@@ -7,6 +7,7 @@
 //
 //	make bench                       # N=10k contacts, 10 s per scenario
 //	make bench BENCH_ARGS='-n 100000 -export-1m'
+//	make bench BENCH_ARGS='-n 1000000 -only search'   # search on a large org
 package main
 
 import (
@@ -51,6 +52,7 @@ type options struct {
 	outDir      string
 	short       bool
 	skip        map[string]bool
+	only        string
 	dropAfter   bool
 }
 
@@ -82,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.short, "short", false, "quick ceilings (a smoke run, not a measurement)")
 	skip := fs.String("skip", "", "parts to skip, comma-separated: http,queue,perm,upload,exports,ceilings")
 	fs.BoolVar(&o.dropAfter, "drop", false, "drop the databases after the run")
+	fs.StringVar(&o.only, "only", "", "run only the HTTP scenarios whose name contains this (e.g. search), and no other part")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -110,6 +113,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if _, err := fmt.Sscanf(*size, "%dx%d", &o.uploadSize[0], &o.uploadSize[1]); err != nil || o.uploadSize[0] < 1 || o.uploadSize[1] < 1 {
 		return nil, fmt.Errorf("-upload-size: %q is not WIDTHxHEIGHT", *size)
+	}
+	if o.only != "" {
+		for _, p := range parts {
+			o.skip[p] = p != "http"
+		}
 	}
 	if *export1M {
 		o.exportSizes = append(o.exportSizes, 1_000_000)

@@ -24,15 +24,20 @@ type target struct {
 }
 
 func (t *target) String() string {
-	s := "≥ " + thousands(t.minRPS) + " req/s"
-	if t.maxP99 > 0 {
-		s += fmt.Sprintf(", p99 ≤ %g ms", t.maxP99)
+	var parts []string
+	if t.minRPS > 0 {
+		parts = append(parts, "≥ "+thousands(t.minRPS)+" req/s")
 	}
-	return s
+	if t.maxP99 > 0 {
+		parts = append(parts, fmt.Sprintf("p99 ≤ %g ms", t.maxP99))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (t *target) met(r harness.Result) bool {
-	return r.RPS >= t.minRPS && (t.maxP99 == 0 || r.P99ms <= t.maxP99) && r.Errors == 0
+	// No completed request proves nothing (a latency-only target would
+	// otherwise pass with p99 0).
+	return r.Requests > 0 && r.RPS >= t.minRPS && (t.maxP99 == 0 || r.P99ms <= t.maxP99) && r.Errors == 0
 }
 
 type httpResult struct {

@@ -39,9 +39,11 @@ type benchEnv struct {
 
 func setUp(ctx context.Context, o *options, log io.Writer) (env *benchEnv, err error) {
 	env = &benchEnv{opts: o, log: log}
+	// `return nil, err` has already cleared env when this runs.
+	e := env
 	defer func() {
 		if err != nil {
-			env.tearDown(log)
+			e.tearDown(log)
 			env = nil
 		}
 	}()

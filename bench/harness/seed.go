@@ -49,8 +49,24 @@ var (
 		Stockholm Helsinki Copenhagen Brussels Amsterdam Zurich Athens Budapest Bucharest`)
 )
 
-// SearchTerms are last names present in the seeded contacts.
-func SearchTerms() []string { return lastNames[:20] }
+// SearchTerms are last names present in the seeded contacts (2% of them
+// each), and names that are not.
+func SearchTerms() []string { return append(lastNames[:20:20], "ada", "hopper", "berlin") }
+
+// SearchTerms1 are one-letter terms: each in a few to most contacts.
+func SearchTerms1() []string { return []string{"j", "z", "k", "v", "y", "a"} }
+
+// SearchTerms2 are two-letter terms, from none (zz) to many contacts.
+func SearchTerms2() []string { return []string{"zz", "jo", "ck", "ll", "ae"} }
+
+// SearchTermPairs are "first last" searches, each well under 1%.
+func SearchTermPairs() []string {
+	out := make([]string, 20)
+	for i := range out {
+		out[i] = firstNames[i] + " " + lastNames[(i*3)%len(lastNames)]
+	}
+	return out
+}
 
 // ContactSlug is the slug of the i-th (0-based) seeded contact of an org.
 func ContactSlug(i int) string { return fmt.Sprintf("c-%d", i) }
@@ -148,14 +164,21 @@ func (s *Seeder) Contacts(ctx context.Context, org *Org, creatorID int64, n, tag
 	})
 	cols := []string{"organization_id", "creator_id", "display_name", "slug", "first_name", "last_name",
 		"email", "location", "phone", "notes", "created_at", "updated_at"}
+	rebuild, err := s.dropIndexes(ctx, n)
+	if err != nil {
+		return err
+	}
 	if _, err := s.Pool.CopyFrom(ctx, pgx.Identifier{"contacts"}, cols, src); err != nil {
 		return fmt.Errorf("harness: copy contacts: %w", err)
+	}
+	if err := rebuild(); err != nil {
+		return err
 	}
 	org.Contacts = n
 	s.logf("org %s: %d contacts in %.1f s", org.Slug, n, time.Since(start).Seconds())
 
 	start = time.Now()
-	if _, err := s.Pool.Exec(ctx, `INSERT INTO tags (organization_id, name, slug)
+	if _, err = s.Pool.Exec(ctx, `INSERT INTO tags (organization_id, name, slug)
 		SELECT $1, 'tag-' || lpad(g::text, 2, '0'), 'tag-' || lpad(g::text, 2, '0') FROM generate_series(0, $2::int - 1) g`,
 		org.ID, tags); err != nil {
 		return fmt.Errorf("harness: seed tags: %w", err)
@@ -174,6 +197,62 @@ func (s *Seeder) Contacts(ctx context.Context, org *Org, creatorID int64, n, tag
 	}
 	s.logf("org %s: %d tags, %d tag assignments in %.1f s", org.Slug, tags, tag.RowsAffected(), time.Since(start).Seconds())
 	return nil
+}
+
+// bulkContacts is the size from which Contacts drops the contacts' secondary
+// indexes before copying and builds them again after: building an index
+// once costs far less than inserting a million rows into it (the trigram
+// index above all).
+const bulkContacts = 100_000
+
+// dropIndexes drops the contacts' indexes that back no constraint when n
+// is large, and returns the function that recreates them from their own
+// definitions.
+func (s *Seeder) dropIndexes(ctx context.Context, n int) (func() error, error) {
+	if n < bulkContacts {
+		return func() error { return nil }, nil
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT i.indexname, i.indexdef FROM pg_indexes i
+		WHERE i.schemaname = current_schema() AND i.tablename = 'contacts'
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = 'contacts'::regclass AND c.conname = i.indexname)`)
+	if err != nil {
+		return nil, fmt.Errorf("harness: list contact indexes: %w", err)
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, err
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("harness: list contact indexes: %w", err)
+	}
+	for _, name := range names {
+		if _, err := s.Pool.Exec(ctx, `DROP INDEX `+pgx.Identifier{name}.Sanitize()); err != nil {
+			return nil, fmt.Errorf("harness: drop index %s: %w", name, err)
+		}
+	}
+	return func() error {
+		start := time.Now()
+		conn, err := s.Pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Release()
+		if _, err := conn.Exec(ctx, `SET maintenance_work_mem = '256MB'`); err != nil {
+			return err
+		}
+		defer func() { _, _ = conn.Exec(context.Background(), `RESET maintenance_work_mem`) }()
+		for _, def := range defs {
+			if _, err := conn.Exec(ctx, def); err != nil {
+				return fmt.Errorf("harness: rebuild index: %s: %w", def, err)
+			}
+		}
+		s.logf("contacts: %d indexes rebuilt in %.1f s", len(defs), time.Since(start).Seconds())
+		return nil
+	}, nil
 }
 
 // ContactIDs returns the ids of up to limit contacts of the org, by id.

@@ -49,6 +49,10 @@ func (r *routes) registerUsers() {
 	huma.Register(r.api, r.operation("users-me", http.MethodGet, "/users/me", "My profile", "users", true, nil),
 		func(ctx context.Context, _ *struct{}) (*profileOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
+			if p.Profile != nil {
+				// Read with the session (app.New: LoadProfileFor).
+				return &profileOut{Body: profileFromRow(*p.Profile)}, nil
+			}
 			prof, err := r.svc.GetProfile(ctx, p.UserID)
 			if err != nil {
 				return nil, err

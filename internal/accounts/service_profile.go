@@ -47,6 +47,10 @@ func profileOf(ctx context.Context, q *sqlc.Queries, userID int64) (Profile, err
 	if err != nil {
 		return Profile{}, fmt.Errorf("accounts: profile: %w", err)
 	}
+	return profileFromRow(r), nil
+}
+
+func profileFromRow(r sqlc.AccountProfileRow) Profile {
 	prefs := map[string]any{}
 	if len(r.NotificationPreferences) > 0 {
 		if err := json.Unmarshal(r.NotificationPreferences, &prefs); err != nil || prefs == nil {
@@ -58,7 +62,7 @@ func profileOf(ctx context.Context, q *sqlc.Queries, userID int64) (Profile, err
 		OrgName: r.OrgName, OrgSlug: r.OrgSlug, Location: r.Location, About: r.About, AvatarPath: r.AvatarPath,
 		NotificationPreferences: prefs, PreferredTheme: r.PreferredTheme, PreferredLanguage: r.PreferredLanguage,
 		FinishedOnboarding: r.FinishedOnboarding, EmailVerified: r.EmailVerified, CreatedAt: r.CreatedAt,
-	}, nil
+	}
 }
 
 // ProfileUpdate holds the fields a PATCH provided (nil = keep).

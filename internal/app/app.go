@@ -121,6 +121,9 @@ func (a *App) Close() {
 func (a *App) Handler() (http.Handler, huma.API, error) {
 	mux := http.NewServeMux()
 	api := httpapi.NewAPI(mux, Version)
+	// GET /users/me answers with the profile of the user row the
+	// authentication reads anyway.
+	a.Auth.LoadProfileFor("users-me")
 	api.UseMiddleware(a.Auth.Middleware(api), orgs.ScopeMiddleware(api))
 	if err := a.registerRoutes(api, mux); err != nil {
 		return nil, nil, err

@@ -21,6 +21,21 @@ type Authenticator struct {
 	queries    *sqlc.Queries
 	now        func() time.Time
 	scopeCache ScopeCache // optional; see scope_cache.go
+	// profileOps are the operations (ids) that answer with the caller's
+	// profile: it is read in the authentication query (Principal.Profile).
+	profileOps map[string]bool
+}
+
+// LoadProfileFor makes the authentication of these operations (outside
+// /orgs/{org_slug}/) also read the caller's profile, so the handler needs
+// no second query on the same user row.
+func (a *Authenticator) LoadProfileFor(operationIDs ...string) {
+	if a.profileOps == nil {
+		a.profileOps = map[string]bool{}
+	}
+	for _, id := range operationIDs {
+		a.profileOps[id] = true
+	}
 }
 
 // NewAuthenticator builds the middleware's state.
@@ -53,7 +68,15 @@ func (a *Authenticator) Middleware(api huma.API) func(huma.Context, func(huma.Co
 				orgSlug = ""
 			}
 		}
-		p, access, err := a.Authenticate(ctx.Context(), strings.TrimSpace(raw), orgSlug, strings.Contains(op.Path, "{org_slug}"))
+		inOrg := strings.Contains(op.Path, "{org_slug}")
+		var p *Principal
+		var access *OrgAccess
+		var err error
+		if !inOrg && a.profileOps[op.OperationID] {
+			p, err = a.authenticateWithProfile(ctx.Context(), strings.TrimSpace(raw))
+		} else {
+			p, access, err = a.Authenticate(ctx.Context(), strings.TrimSpace(raw), orgSlug, inOrg)
+		}
 		if err != nil {
 			// Non-domain errors (database down, bad query) must not look like
 			// a credential problem or leak internals: the error model turns
@@ -77,16 +100,9 @@ func (a *Authenticator) Middleware(api huma.API) func(huma.Context, func(huma.Co
 // Authenticate validates an access token and its session; with inOrg it also
 // resolves the caller's membership in orgSlug.
 func (a *Authenticator) Authenticate(ctx context.Context, raw, orgSlug string, inOrg bool) (*Principal, *OrgAccess, error) {
-	claims, err := a.tokens.Parse(raw, TypeAccess)
+	claims, sid, err := a.parseAccess(raw)
 	if err != nil {
-		return nil, nil, tokenInvalid()
-	}
-	if claims.SessionID == "" {
-		return nil, nil, apperr.Unauthorized("Token has no session")
-	}
-	sid, err := uuid.Parse(claims.SessionID)
-	if err != nil {
-		return nil, nil, tokenInvalid()
+		return nil, nil, err
 	}
 	var st sessionState
 	var access *OrgAccess
@@ -142,6 +158,53 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw, orgSlug string, i
 		UserID: st.ID, Email: st.Email, Username: st.Username, Slug: st.Slug,
 		IsStaff: st.IsStaff, IsSuperuser: st.IsSuperuser, AuthVersion: st.AuthVersion, SessionID: sid,
 	}, access, nil
+}
+
+// authenticateWithProfile is Authenticate outside an org, with the
+// caller's profile read by the same query.
+func (a *Authenticator) authenticateWithProfile(ctx context.Context, raw string) (*Principal, error) {
+	claims, sid, err := a.parseAccess(raw)
+	if err != nil {
+		return nil, err
+	}
+	row, err := a.queries.AuthenticateSessionProfile(ctx, sqlc.AuthenticateSessionProfileParams{SessionID: sid, UserID: claims.UserID})
+	if err != nil {
+		if db.IsNoRows(err) {
+			return nil, sessionInvalid()
+		}
+		return nil, err
+	}
+	st := sessionState{ID: row.ID, Email: row.Email, Username: row.Username, Slug: row.Slug,
+		IsActive: row.IsActive, IsStaff: row.IsStaff, IsSuperuser: row.IsSuperuser, AuthVersion: row.AuthVersion,
+		SessionAuthVersion: row.SessionAuthVersion, SessionRevokedAt: row.SessionRevokedAt, SessionExpiresAt: row.SessionExpiresAt}
+	if err := st.check(claims, a.now()); err != nil {
+		return nil, err
+	}
+	return &Principal{
+		UserID: st.ID, Email: st.Email, Username: st.Username, Slug: st.Slug,
+		IsStaff: st.IsStaff, IsSuperuser: st.IsSuperuser, AuthVersion: st.AuthVersion, SessionID: sid,
+		Profile: &sqlc.AccountProfileRow{ID: row.ID, Email: row.Email, FirstName: row.FirstName, LastName: row.LastName,
+			Username: row.Username, Slug: row.Slug, Location: row.Location, About: row.About, AvatarPath: row.AvatarPath,
+			NotificationPreferences: row.NotificationPreferences, PreferredTheme: row.PreferredTheme,
+			PreferredLanguage: row.PreferredLanguage, FinishedOnboarding: row.FinishedOnboarding,
+			EmailVerified: row.EmailVerified, CreatedAt: row.CreatedAt, OrgName: row.OrgName, OrgSlug: row.OrgSlug},
+	}, nil
+}
+
+// parseAccess validates an access token and returns its claims and session.
+func (a *Authenticator) parseAccess(raw string) (*Claims, uuid.UUID, error) {
+	claims, err := a.tokens.Parse(raw, TypeAccess)
+	if err != nil {
+		return nil, uuid.UUID{}, tokenInvalid()
+	}
+	if claims.SessionID == "" {
+		return nil, uuid.UUID{}, apperr.Unauthorized("Token has no session")
+	}
+	sid, err := uuid.Parse(claims.SessionID)
+	if err != nil {
+		return nil, uuid.UUID{}, tokenInvalid()
+	}
+	return claims, sid, nil
 }
 
 type sessionState sqlc.AuthenticateSessionRow

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 
+	"apistarter/internal/db/sqlc"
+
 	"github.com/google/uuid"
 )
 
@@ -16,6 +18,9 @@ type Principal struct {
 	IsSuperuser bool
 	AuthVersion int64
 	SessionID   uuid.UUID
+	// Profile is the caller's profile when the operation asked for it
+	// (Authenticator.LoadProfileFor); nil otherwise.
+	Profile *sqlc.AccountProfileRow
 }
 
 // OrgAccess is what the authentication query learned about the org in the

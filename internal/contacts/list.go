@@ -67,21 +67,31 @@ func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpa
 	args := []any{sc.OrgID}
 	order := "c." + col + " " + dir + ", c.id ASC"
 	outerOrder := "p." + col + " " + dir + ", p.id ASC"
-	var inner, total, where string
+	cut := ` LIMIT ` + strconv.Itoa(lp.Limit) + ` OFFSET ` + strconv.Itoa(lp.Offset)
+	var inner, total string
 	if len(terms) == 0 {
-		inner = `SELECT c.* FROM contacts c WHERE c.organization_id = $1 ORDER BY ` + order
+		inner = `SELECT c.* FROM contacts c WHERE c.organization_id = $1 ORDER BY ` + order + cut
 		total = `COALESCE((SELECT n FROM contact_counts WHERE organization_id = $1), 0)`
 	} else {
-		var rank string
+		var rank, where string
 		where, args = searchWhere(terms, args)
 		rank, args = searchRank(lp.Search, args)
-		inner = `SELECT c.*, ` + rank + ` AS rank, count(*) OVER () AS total FROM contacts c
-			WHERE c.organization_id = $1` + where + ` ORDER BY rank DESC, ` + order
+		// The matches are ranked, counted and cut to the page as narrow
+		// rows (id, sort key, rank); only the page's rows are read whole.
+		// OFFSET 0 keeps the rank computed below the window: otherwise the
+		// window buffers the five text columns of every match and spills
+		// to disk on large orgs.
+		inner = `SELECT c.*, m.rank, m.total FROM (
+			SELECT m.id, m.rank, count(*) OVER () AS total FROM (
+				SELECT c.id, c.` + col + `, ` + rank + ` AS rank FROM contacts c
+				WHERE c.organization_id = $1` + where + ` OFFSET 0) m
+			ORDER BY m.rank DESC, m.` + col + ` ` + dir + `, m.id ASC` + cut + `) m
+			JOIN contacts c ON c.id = m.id`
 		total = `p.total`
 		outerOrder = "p.rank DESC, " + outerOrder
 	}
 	sql := `SELECT ` + pageColumns + `, ` + total + `
-		FROM (` + inner + ` LIMIT ` + strconv.Itoa(lp.Limit) + ` OFFSET ` + strconv.Itoa(lp.Offset) + `) p
+		FROM (` + inner + `) p
 		` + pageJoins + `
 		ORDER BY ` + outerOrder
 	// LIMIT and OFFSET are validated integers written into the statement:

@@ -1,21 +1,18 @@
 package contacts
 
 import (
-	"apistarter/internal/textnorm"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"apistarter/internal/apperr"
 	"apistarter/internal/tags"
+	"apistarter/internal/textnorm"
 )
 
-// searchFields are matched by every term; rankFields score the whole
-// search string, first match wins (display_name 5 … notes 1, else 0).
+// searchFields rank the whole search string, first match wins
+// (display_name 5 … notes 1, else 0).
 var searchFields = []string{"c.display_name", "c.first_name", "c.last_name", "c.email", "c.notes"}
-
-// searchDocument is the indexed expression of contacts_search_trgm_idx.
-// Terms hold no whitespace, so a match cannot span the ' ' separators.
-const searchDocument = "(c.display_name || ' ' || c.first_name || ' ' || c.last_name || ' ' || c.email || ' ' || c.notes)"
 
 // parseSearch splits search on whitespace like Python's str.split().
 // A blank search is no search (nil terms).
@@ -27,30 +24,56 @@ func parseSearch(search string) ([]string, error) {
 	return terms, nil
 }
 
-// searchWhere is the WHERE conjunction: every term in one of the fields.
-// Its patterns are appended to args.
+// searchWhere is the WHERE conjunction: every term is a case-insensitive
+// substring of one of the searched fields, i.e. of c.search_doc (migration
+// 00012: the lower-cased fields, one per line; a term holds no newline).
+// Its arguments are appended to args.
+//
+// A term with a trigram is a LIKE the GIN index (organization_id,
+// search_doc) answers. A shorter one is a strpos() filter the index cannot
+// take: pg_trgm would turn its LIKE into a scan of the whole index. Both
+// forms are exact; the form only decides which conditions are indexable.
 func searchWhere(terms []string, args []any) (string, []any) {
 	var w strings.Builder
 	for _, t := range terms {
-		args = append(args, tags.ContainsPattern(t))
-		p := "$" + strconv.Itoa(len(args))
-		// The concatenation is a superset test that can use the trigram
-		// index (migration 00008); the per-field test below stays exact.
-		w.WriteString(" AND " + searchDocument + " ILIKE " + p)
-		w.WriteString(" AND (")
-		for i, f := range searchFields {
-			if i > 0 {
-				w.WriteString(" OR ")
-			}
-			w.WriteString(f + " ILIKE " + p)
+		if hasTrigram(t) {
+			args = append(args, tags.ContainsPattern(t))
+			w.WriteString(" AND c.search_doc LIKE lower($" + strconv.Itoa(len(args)) + ")")
+		} else {
+			args = append(args, t)
+			w.WriteString(" AND strpos(c.search_doc, lower($" + strconv.Itoa(len(args)) + ")) > 0")
 		}
-		w.WriteString(")")
 	}
 	return w.String(), args
 }
 
+// hasTrigram reports a term holding three letters or digits in a row:
+// pg_trgm extracts at least one trigram from its LIKE pattern.
+func hasTrigram(term string) bool {
+	run := 0
+	for _, r := range term {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if run++; run == 3 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
 // searchRank scores the whole search string against the fields in order.
+// It is computed for every match, so it reads c.search_doc when it can:
+// a string without spaces or newlines first occurs in the first field that
+// contains it, and the newlines before that occurrence number the field.
 func searchRank(whole string, args []any) (string, []any) {
+	if !strings.ContainsAny(whole, " \n") {
+		args = append(args, whole)
+		at := "strpos(c.search_doc, lower($" + strconv.Itoa(len(args)) + "))"
+		return "CASE " + at + " WHEN 0 THEN 0 ELSE " + strconv.Itoa(len(searchFields)) + " - (" + at +
+			" - length(replace(left(c.search_doc, " + at + "), E'\\n', ''))) END", args
+	}
 	args = append(args, tags.ContainsPattern(whole))
 	p := "$" + strconv.Itoa(len(args))
 	var r strings.Builder

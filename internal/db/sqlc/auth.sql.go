@@ -135,3 +135,87 @@ func (q *Queries) AuthenticateSessionInOrg(ctx context.Context, arg Authenticate
 	)
 	return i, err
 }
+
+const authenticateSessionProfile = `-- name: AuthenticateSessionProfile :one
+SELECT u.id, u.email, u.username, u.slug, u.is_active, u.is_staff, u.is_superuser, u.auth_version,
+       s.auth_version AS session_auth_version, s.revoked_at AS session_revoked_at,
+       s.expires_at AS session_expires_at,
+       u.first_name, u.last_name, u.location, u.about, u.avatar_path,
+       u.notification_preferences, u.preferred_theme, u.preferred_language, u.finished_onboarding,
+       u.email_verified, u.created_at,
+       COALESCE(po.name, '')::text AS org_name, COALESCE(po.slug, '')::text AS org_slug
+FROM users u
+JOIN auth_sessions s ON s.id = $1 AND s.user_id = u.id
+LEFT JOIN LATERAL (
+    SELECT o.name, o.slug FROM memberships m JOIN organizations o ON o.id = m.organization_id
+    WHERE m.user_id = u.id AND m.role = 'owner' AND o.type = 'personal'
+    ORDER BY o.id LIMIT 1
+) po ON true
+WHERE u.id = $2
+`
+
+type AuthenticateSessionProfileParams struct {
+	SessionID uuid.UUID
+	UserID    int64
+}
+
+type AuthenticateSessionProfileRow struct {
+	ID                      int64
+	Email                   string
+	Username                string
+	Slug                    string
+	IsActive                bool
+	IsStaff                 bool
+	IsSuperuser             bool
+	AuthVersion             int64
+	SessionAuthVersion      int64
+	SessionRevokedAt        *time.Time
+	SessionExpiresAt        time.Time
+	FirstName               string
+	LastName                string
+	Location                string
+	About                   string
+	AvatarPath              *string
+	NotificationPreferences []byte
+	PreferredTheme          string
+	PreferredLanguage       string
+	FinishedOnboarding      bool
+	EmailVerified           bool
+	CreatedAt               time.Time
+	OrgName                 string
+	OrgSlug                 string
+}
+
+// AuthenticateSession plus the caller's profile (AccountProfile's columns)
+// from the same user row, for routes that answer with that profile.
+func (q *Queries) AuthenticateSessionProfile(ctx context.Context, arg AuthenticateSessionProfileParams) (AuthenticateSessionProfileRow, error) {
+	row := q.db.QueryRow(ctx, authenticateSessionProfile, arg.SessionID, arg.UserID)
+	var i AuthenticateSessionProfileRow
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Username,
+		&i.Slug,
+		&i.IsActive,
+		&i.IsStaff,
+		&i.IsSuperuser,
+		&i.AuthVersion,
+		&i.SessionAuthVersion,
+		&i.SessionRevokedAt,
+		&i.SessionExpiresAt,
+		&i.FirstName,
+		&i.LastName,
+		&i.Location,
+		&i.About,
+		&i.AvatarPath,
+		&i.NotificationPreferences,
+		&i.PreferredTheme,
+		&i.PreferredLanguage,
+		&i.FinishedOnboarding,
+		&i.EmailVerified,
+		&i.CreatedAt,
+		&i.OrgName,
+		&i.OrgSlug,
+	)
+	return i, err
+}

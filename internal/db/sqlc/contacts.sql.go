@@ -29,7 +29,7 @@ func (q *Queries) DeleteContact(ctx context.Context, arg DeleteContactParams) (i
 }
 
 const getContact = `-- name: GetContact :one
-SELECT c.id, c.organization_id, c.creator_id, c.display_name, c.slug, c.first_name, c.last_name, c.email, c.location, c.phone, c.notes, c.avatar_path, c.created_at, c.updated_at, u.slug AS creator_slug,
+SELECT c.id, c.organization_id, c.creator_id, c.display_name, c.slug, c.first_name, c.last_name, c.email, c.location, c.phone, c.notes, c.avatar_path, c.created_at, c.updated_at, c.search_doc, u.slug AS creator_slug,
        COALESCE((SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'slug', t.slug, 'organization', t.organization_id) ORDER BY t.name COLLATE "C", t.id)
                  FROM tagged_items ti JOIN tags t ON t.id = ti.tag_id
                  WHERE ti.target_type = 'contacts.contact' AND ti.object_id = c.id), '[]')::json AS tags
@@ -68,6 +68,7 @@ func (q *Queries) GetContact(ctx context.Context, arg GetContactParams) (GetCont
 		&i.Contact.AvatarPath,
 		&i.Contact.CreatedAt,
 		&i.Contact.UpdatedAt,
+		&i.Contact.SearchDoc,
 		&i.CreatorSlug,
 		&i.Tags,
 	)
@@ -85,7 +86,7 @@ INSERT INTO contacts (organization_id, creator_id, display_name, slug, first_nam
 SELECT $1, $2, $3, free.slug, $4,
        $5, $6, $7, $8, $9
 FROM free
-RETURNING id, organization_id, creator_id, display_name, slug, first_name, last_name, email, location, phone, notes, avatar_path, created_at, updated_at
+RETURNING id, organization_id, creator_id, display_name, slug, first_name, last_name, email, location, phone, notes, avatar_path, created_at, updated_at, search_doc
 `
 
 type InsertContactParams struct {
@@ -133,6 +134,7 @@ func (q *Queries) InsertContact(ctx context.Context, arg InsertContactParams) (C
 		&i.AvatarPath,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SearchDoc,
 	)
 	return i, err
 }

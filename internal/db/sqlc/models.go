@@ -37,6 +37,7 @@ type Contact struct {
 	AvatarPath     *string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	SearchDoc      string
 }
 
 type ContactCount struct {
