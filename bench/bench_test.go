@@ -24,7 +24,7 @@ func TestBenchHarnessRuns(t *testing.T) {
 	pid := os.Getpid()
 	args := []string{"-bin", bin, "-out", out, "-short", "-drop",
 		"-db", fmt.Sprintf("apistarter_bench_t%d", pid), "-pgbench-db", fmt.Sprintf("apistarter_pgbench_t%d", pid),
-		"-n", "200", "-members", "3", "-c", "4", "-d", "400ms", "-warmup", "100ms",
+		"-n", "200", "-members", "3", "-c", "4", "-d", "1500ms", "-warmup", "200ms",
 		"-tasks", "40", "-exports", "200,300", "-uploads", "1", "-upload-size", "800x600"}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

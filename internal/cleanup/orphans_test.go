@@ -219,7 +219,7 @@ func TestExpiredTokensCleanupDeletesOnlyExpiredRows(t *testing.T) {
 			VALUES ($1, $1, $2, 'POST', '/x', 200, $3)`, strings.Repeat(fmt.Sprint(i), 64), u.ID, exp)
 	}
 	other := e.CreateUser(t, "other")
-	e.exec(t, `INSERT INTO pending_password_resets (user_id, token_hash, expires_at) VALUES ($1, $2, $3)`, u.ID, strings.Repeat("r", 64), past)
+	e.exec(t, `INSERT INTO pending_password_resets (user_id, auth_version, token_hash, expires_at) VALUES ($1, 1, $2, $3)`, u.ID, strings.Repeat("r", 64), past)
 	e.exec(t, `INSERT INTO pending_email_changes (user_id, new_email, auth_version, token_hash, expires_at) VALUES ($1, 'n@example.com', 1, $2, $3)`,
 		other.ID, strings.Repeat("e", 64), future)
 

@@ -744,7 +744,10 @@ export interface paths {
         /** List pending invitations (admin+) */
         get: operations["orgs-invitations-list"];
         put?: never;
-        /** Invite someone by email (admin+) */
+        /**
+         * Invite someone by email (admin+)
+         * @description Limited per inviting user, per organization and per recipient address (429 with Retry-After).
+         */
         post: operations["orgs-invitations-create"];
         delete?: never;
         options?: never;
@@ -1287,6 +1290,8 @@ export interface components {
             created_at: string;
             /** @description Signed link valid for 5 minutes; only on the single-job GET of a ready, unexpired export. */
             download_url: string | null;
+            /** @description Why the ready email with its download link was not sent (the requester is no longer an admin or owner of the organization, or the account is gone); empty when it was sent or the export is not ready. A retry makes the retrying admin the recipient. */
+            email_notice: string;
             error_message: string;
             /** Format: date-time */
             expires_at: string | null;
@@ -2192,7 +2197,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CreateOrgInBody"];
-                "application/octet-stream": string;
             };
         };
         responses: {
@@ -2205,8 +2209,26 @@ export interface operations {
                     "application/json": components["schemas"]["Org"];
                 };
             };
-            /** @description Error */
-            default: {
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2790,6 +2812,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Internal Server Error */
             500: {
                 headers: {
@@ -2919,6 +2950,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3427,7 +3467,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["CreateShareIn"];
             };
@@ -3574,8 +3614,26 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
-            /** @description Error */
-            default: {
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4317,8 +4375,8 @@ export interface operations {
     };
     "users-check-username": {
         parameters: {
-            query: {
-                username: string;
+            query?: {
+                username?: string;
             };
             header?: never;
             path?: never;
