@@ -56,30 +56,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	cmd, rest := args[0], args[1:]
-	if cmd == "version" {
-		fmt.Fprintln(stdout, app.Version)
+	inv, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	if cmd == "healthcheck" {
-		return healthcheck(rest, stdout, stderr)
-	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	email := fs.String("email", "", "email address")
-	password := fs.String("password", "", "password (prompted from APISTARTER_PASSWORD when empty)")
-	switch cmd {
-	case "serve", "worker", "scheduler", "dev", "migrate", "createsuperuser", "seed-demo", "jobs":
-	default:
-		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	fs.Usage = func() { fmt.Fprintf(stderr, "Usage: apistarter %s\n", commandHelp[cmd]); fs.PrintDefaults() }
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	switch inv.cmd {
+	case "version":
+		fmt.Fprintln(stdout, app.Version)
+		return 0
+	case "healthcheck":
+		return healthcheck(inv.args, stdout, stderr)
 	}
 	cfg, err := config.Load()
 	if err != nil {
@@ -90,43 +80,33 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if err := dispatch(ctx, cmd, fs.Args(), cfg, log, *email, *password, stdout); err != nil {
+	if err := dispatch(ctx, inv, cfg, log, stdout); err != nil {
 		if errors.Is(err, config.ErrUsage) {
 			fmt.Fprintln(stderr, err)
 			return 2
 		}
-		log.Error("command failed", "command", cmd, "error", err.Error())
-		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		log.Error("command failed", "command", inv.cmd, "error", err.Error())
+		fmt.Fprintf(stderr, "%s: %v\n", inv.cmd, err)
 		return 1
 	}
 	return 0
 }
 
-var commandHelp = map[string]string{
-	"serve":           "serve — run the HTTP API on HTTP_ADDR",
-	"worker":          "worker — run the task worker and outbox relay",
-	"scheduler":       "scheduler — enqueue periodic jobs",
-	"dev":             "dev — migrate, then run API, worker and scheduler in one process",
-	"migrate":         "migrate [up|down|status]",
-	"createsuperuser": "createsuperuser --email E [--password P]",
-	"seed-demo":       "seed-demo [--email E] [--password P]",
-	"jobs":            "jobs list | jobs run NAME",
-}
-
-func dispatch(ctx context.Context, cmd string, args []string, cfg *config.Config, log *slog.Logger, email, password string, out io.Writer) error {
-	if cmd == "migrate" {
-		return migrate(ctx, cfg, args, out)
+// dispatch runs a parsed invocation; parse has checked its flags and arguments.
+func dispatch(ctx context.Context, inv *invocation, cfg *config.Config, log *slog.Logger, out io.Writer) error {
+	if inv.cmd == "migrate" {
+		return migrate(ctx, cfg, inv.args, out)
 	}
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	switch cmd {
+	switch inv.cmd {
 	case "serve", "dev":
 		setMemoryLimit(cfg, log)
 	}
-	switch cmd {
+	switch inv.cmd {
 	case "serve":
 		return a.RunWithMetrics(ctx, a.Serve)
 	case "worker":
@@ -139,28 +119,24 @@ func dispatch(ctx context.Context, cmd string, args []string, cfg *config.Config
 		}
 		return a.RunWithMetrics(ctx, a.Serve, a.RunWorker, a.RunScheduler)
 	case "createsuperuser":
-		if email == "" {
-			return fmt.Errorf("%w: createsuperuser needs --email", config.ErrUsage)
-		}
+		password := inv.password
 		if password == "" {
 			password = os.Getenv("APISTARTER_PASSWORD")
 		}
-		return a.CreateSuperuser(ctx, email, password, out)
+		return a.CreateSuperuser(ctx, inv.email, password, out)
 	case "seed-demo":
+		email := inv.email
 		if email == "" {
 			email = "demo@example.com"
 		}
-		return a.SeedDemo(ctx, email, password, out)
+		return a.SeedDemo(ctx, email, inv.password, out)
 	case "jobs":
-		switch {
-		case len(args) == 1 && args[0] == "list":
+		if inv.args[0] == "list" {
 			return a.JobsList(out)
-		case len(args) == 2 && args[0] == "run":
-			return a.JobsRun(ctx, args[1], out)
 		}
-		return fmt.Errorf("%w: jobs list | jobs run NAME", config.ErrUsage)
+		return a.JobsRun(ctx, inv.args[1], out)
 	}
-	return nil
+	return fmt.Errorf("%w: unknown command %q", config.ErrUsage, inv.cmd)
 }
 
 func migrate(ctx context.Context, cfg *config.Config, args []string, out io.Writer) error {
