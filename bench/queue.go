@@ -41,7 +41,10 @@ func measureQueue(ctx context.Context, e *benchEnv, o *options, rep *report) err
 		return err
 	}
 	start := time.Now()
-	if err := enqueue(ctx, e.pool, o.concurrency, n, func(int) (jobs.Task, error) { return noop, nil }); err != nil {
+	if err := enqueue(ctx, e.pool, o.concurrency, n, func(ctx context.Context, out *jobs.Outbox, tx pgx.Tx, _ int) error {
+		_, err := out.Enqueue(ctx, tx, noop)
+		return err
+	}); err != nil {
 		return err
 	}
 	done, last, err := waitCompleted(ctx, e.pool, "storage:delete", start, n, queueTimeout(n))
@@ -63,10 +66,11 @@ func measureQueue(ctx context.Context, e *benchEnv, o *options, rep *report) err
 		rcpts[i] = fmt.Sprintf("q%d-%d@bench.example.com", run, i)
 	}
 	start = time.Now()
-	err = enqueue(ctx, e.pool, o.concurrency, n, func(i int) (jobs.Task, error) {
+	err = enqueue(ctx, e.pool, o.concurrency, n, func(ctx context.Context, out *jobs.Outbox, tx pgx.Tx, i int) error {
 		msg := mail.Message{To: []string{rcpts[i]}, Subject: fmt.Sprintf("Benchmark message %d", i),
 			Text: "This message measures the outbox, the relay, the worker and SMTP.\n"}
-		return jobs.NewTask(jobs.TaskEmail, jobs.QueueEmail, msg, 8)
+		_, err := out.EnqueueEmail(ctx, tx, msg)
+		return err
 	})
 	if err != nil {
 		return err
@@ -86,8 +90,9 @@ func measureQueue(ctx context.Context, e *benchEnv, o *options, rep *report) err
 
 func queueTimeout(n int) time.Duration { return 30*time.Second + time.Duration(n)*10*time.Millisecond }
 
-// enqueue commits n tasks, one per transaction, from writers goroutines.
-func enqueue(ctx context.Context, pool *pgxpool.Pool, writers, n int, task func(i int) (jobs.Task, error)) error {
+// enqueue commits n transactions, each writing task i through write, from
+// writers goroutines.
+func enqueue(ctx context.Context, pool *pgxpool.Pool, writers, n int, write func(ctx context.Context, out *jobs.Outbox, tx pgx.Tx, i int) error) error {
 	out := jobs.NewOutbox()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -99,13 +104,9 @@ func enqueue(ctx context.Context, pool *pgxpool.Pool, writers, n int, task func(
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				t, err := task(i)
-				if err == nil {
-					err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-						_, err := out.Enqueue(ctx, tx, t)
-						return err
-					})
-				}
+				err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+					return write(ctx, out, tx, i)
+				})
 				if err != nil {
 					errs <- fmt.Errorf("enqueue: %w", err)
 					return

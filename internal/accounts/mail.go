@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"apistarter/internal/jobs"
 	"apistarter/internal/mail"
 
 	"github.com/jackc/pgx/v5"
 )
-
-// emailMaxRetry is how often the worker retries a transient SMTP failure.
-const emailMaxRetry = 8
 
 // sendMail renders template name and writes the email task to the outbox in
 // tx: the mail leaves if and only if the change that causes it commits.
@@ -20,11 +16,7 @@ func (s *Service) sendMail(ctx context.Context, tx pgx.Tx, name string, data any
 	if err != nil {
 		return fmt.Errorf("accounts: mail %s: %w", name, err)
 	}
-	task, err := jobs.NewTask(jobs.TaskEmail, jobs.QueueEmail, msg, emailMaxRetry)
-	if err != nil {
-		return err
-	}
-	if _, err := s.outbox.Enqueue(ctx, tx, task); err != nil {
+	if _, err := s.outbox.EnqueueEmail(ctx, tx, msg); err != nil {
 		return fmt.Errorf("accounts: mail %s: %w", name, err)
 	}
 	return nil

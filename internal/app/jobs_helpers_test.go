@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -74,14 +75,20 @@ func startWorker(t *testing.T, s *testutil.Server, adjust ...func(*jobs.Worker))
 func enqueueEmail(t *testing.T, s *testutil.Server, subject string, commit bool) uuid.UUID {
 	t.Helper()
 	msg := mail.Message{To: []string{"bob@example.com"}, Subject: subject, Text: "Your link: https://example.com/#token=secret-token"}
-	task, err := jobs.NewTask(jobs.TaskEmail, jobs.QueueEmail, msg, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return enqueue(t, s, task, commit)
+	return enqueueWith(t, s, commit, func(ctx context.Context, tx pgx.Tx) (uuid.UUID, error) {
+		return s.App.Outbox.EnqueueEmail(ctx, tx, msg)
+	})
 }
 
 func enqueue(t *testing.T, s *testutil.Server, task jobs.Task, commit bool) uuid.UUID {
+	t.Helper()
+	return enqueueWith(t, s, commit, func(ctx context.Context, tx pgx.Tx) (uuid.UUID, error) {
+		return s.App.Outbox.Enqueue(ctx, tx, task)
+	})
+}
+
+// enqueueWith runs write in a transaction that commits or rolls back.
+func enqueueWith(t *testing.T, s *testutil.Server, commit bool, write func(context.Context, pgx.Tx) (uuid.UUID, error)) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
 	tx, err := s.App.DB.Begin(ctx)
@@ -89,7 +96,7 @@ func enqueue(t *testing.T, s *testutil.Server, task jobs.Task, commit bool) uuid
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	id, err := s.App.Outbox.Enqueue(ctx, tx, task)
+	id, err := write(ctx, tx)
 	if err != nil {
 		t.Fatalf("enqueue: %v", err)
 	}

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"apistarter/internal/db"
-	"apistarter/internal/httpapi"
 	"apistarter/internal/jobs"
+	"apistarter/internal/logctx"
 	"apistarter/internal/mail/mailtest"
 	"apistarter/internal/testutil"
 
@@ -177,7 +177,7 @@ func TestWorkerFinishesRunningTaskOnShutdown(t *testing.T) {
 func TestRequestIDTravelsWithTheTask(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
-	ctx := httpapi.WithRequestID(context.Background(), "req-abc_123")
+	ctx := logctx.WithRequestID(context.Background(), "req-abc_123")
 	task, _ := jobs.NewTask("test:probe", jobs.QueueDefault, map[string]int{"n": 1}, 1)
 	var id uuid.UUID
 	err := db.InTx(ctx, s.App.DB, func(tx pgx.Tx) error {

@@ -17,9 +17,9 @@ import (
 
 	"apistarter/internal/apperr"
 	"apistarter/internal/db/sqlc"
-	"apistarter/internal/httpapi"
 	"apistarter/internal/images"
 	"apistarter/internal/jobs"
+	"apistarter/internal/logctx"
 	"apistarter/internal/storage"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -157,6 +157,6 @@ func (s *Service) unavailable(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	httpapi.Logger(ctx).Error("avatars: upload failed", "error", err.Error())
+	logctx.Logger(ctx).Error("avatars: upload failed", "error", err.Error())
 	return apperr.Unavailable(msgUnavailable)
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"apistarter/internal/db/sqlc"
-	"apistarter/internal/jobs"
 	"apistarter/internal/mail"
 	"apistarter/internal/orgs"
 	"apistarter/internal/storage"
@@ -31,24 +30,24 @@ const (
 // owner or admin of the org (or a superuser). Otherwise it returns the
 // notice saying why nothing is mailed. A problem here costs the email, never
 // the export: it is logged and noted.
-func (s *Service) readyMail(ctx context.Context, q *sqlc.Queries, job sqlc.ExportJob, objectKey string, log *slog.Logger) (jobs.Task, string) {
+func (s *Service) readyMail(ctx context.Context, q *sqlc.Queries, job sqlc.ExportJob, objectKey string, log *slog.Logger) (mail.Message, string) {
 	rc, err := q.ExportRunContext(ctx, job.ID)
 	if err != nil {
 		log.Error("export: load requester", "error", err.Error())
-		return jobs.Task{}, NoticeMailFailed
+		return mail.Message{}, NoticeMailFailed
 	}
 	if rc.RequesterEmail == nil || rc.RequesterActive == nil || !*rc.RequesterActive {
-		return jobs.Task{}, NoticeRequesterGone
+		return mail.Message{}, NoticeRequesterGone
 	}
 	role := deref(rc.RequesterRole)
 	if !(role == orgs.RoleOwner || role == orgs.RoleAdmin || (rc.RequesterSuperuser != nil && *rc.RequesterSuperuser)) {
-		return jobs.Task{}, NoticeRequesterNoRights
+		return mail.Message{}, NoticeRequesterNoRights
 	}
 	ttl := s.EmailLinkTTL()
 	link, err := s.Private.SignedURL(ctx, objectKey, ttl, downloadSignOptions(rc.OrgSlug, job))
 	if err != nil {
 		log.Error("export: sign email link", "error", err.Error())
-		return jobs.Task{}, NoticeMailFailed
+		return mail.Message{}, NoticeMailFailed
 	}
 	msg, err := s.Mail.Compose(mail.ExportReady, mail.ExportReadyData{
 		Project:   s.Project,
@@ -59,14 +58,9 @@ func (s *Service) readyMail(ctx context.Context, q *sqlc.Queries, job sqlc.Expor
 	}, *rc.RequesterEmail)
 	if err != nil {
 		log.Error("export: compose email", "error", err.Error())
-		return jobs.Task{}, NoticeMailFailed
+		return mail.Message{}, NoticeMailFailed
 	}
-	task, err := jobs.NewTask(taskEmailSend, jobs.QueueEmail, msg, emailMaxRetry)
-	if err != nil {
-		log.Error("export: email task", "error", err.Error())
-		return jobs.Task{}, NoticeMailFailed
-	}
-	return task, ""
+	return msg, ""
 }
 
 func deref(p *string) string {

@@ -179,7 +179,7 @@ func (s *Service) finish(ctx context.Context, job sqlc.ExportJob, objectKey stri
 			log.Info("export ready email not sent", "user_id", job.RequestedByID, "reason", notice)
 			return nil
 		}
-		if _, err := s.Outbox.Enqueue(ctx, tx, msg); err != nil {
+		if _, err := s.Outbox.EnqueueEmail(ctx, tx, msg); err != nil {
 			return fmt.Errorf("exports: run: queue email: %w", err)
 		}
 		log.Info("export ready email queued", "user_id", job.RequestedByID)

@@ -37,9 +37,7 @@ const (
 	// A failed run marks the job failed; the retry that follows sees that
 	// and does nothing, so a few retries only cover transient errors before
 	// the job was claimed.
-	runMaxRetry   = 3
-	emailMaxRetry = 8
-	taskEmailSend = "email:send"
+	runMaxRetry = 3
 )
 
 // Client-facing messages of the contract.

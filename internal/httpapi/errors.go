@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 
 	"apistarter/internal/apperr"
+	"apistarter/internal/logctx"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -63,10 +63,10 @@ func newError(ctx context.Context, status int, msg string, errs ...error) huma.S
 		}
 	}
 	if status >= 500 {
-		rid := RequestID(ctx)
+		rid := logctx.RequestID(ctx)
 		for _, err := range errs {
 			if err != nil {
-				Logger(ctx).Error("request failed", "error", err.Error())
+				logctx.Logger(ctx).Error("request failed", "error", err.Error())
 			}
 		}
 		if status == http.StatusInternalServerError {
@@ -127,7 +127,7 @@ func splitLocation(loc string) []string {
 func WriteError(w http.ResponseWriter, r *http.Request, status int, detail string) {
 	body := map[string]any{"detail": detail}
 	if status >= 500 {
-		body["request_id"] = RequestID(r.Context())
+		body["request_id"] = logctx.RequestID(r.Context())
 	}
 	WriteJSON(w, status, body)
 }
@@ -138,21 +138,6 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
-
-// Logger returns the request-scoped logger (or the default one).
-func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
-	}
-	return slog.Default()
-}
-
-// WithLogger stores a logger in ctx.
-func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
-	return context.WithValue(ctx, loggerKey{}, l)
-}
-
-type loggerKey struct{}
 
 // isUnavailable reports errors meaning a dependency is down rather than a bug:
 // they are answered 503 so clients retry.

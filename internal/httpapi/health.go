@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"apistarter/internal/logctx"
 )
 
 // Checker is one readiness dependency (PostgreSQL, Redis).
@@ -31,7 +33,7 @@ func Ready(checks map[string]Checker) http.HandlerFunc {
 		for name, c := range checks {
 			if err := c.Check(ctx); err != nil {
 				failed[name] = "unavailable"
-				Logger(r.Context()).Warn("readiness check failed", "dependency", name, "error", err.Error())
+				logctx.Logger(r.Context()).Warn("readiness check failed", "dependency", name, "error", err.Error())
 			}
 		}
 		if len(failed) > 0 {

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"apistarter/internal/logctx"
 )
 
 // StatusRecorder remembers the status and size written; Status is 200 once
@@ -45,10 +47,10 @@ func AccessLog(base *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			rid := RequestID(r.Context())
+			rid := logctx.RequestID(r.Context())
 			l := base.With("request_id", rid)
 			rec := &StatusRecorder{ResponseWriter: w}
-			r = r.WithContext(WithLogger(r.Context(), l))
+			r = r.WithContext(logctx.WithLogger(r.Context(), l))
 			next.ServeHTTP(rec, r)
 			if rec.Status == 0 {
 				rec.Status = http.StatusOK

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"runtime/debug"
+
+	"apistarter/internal/logctx"
 )
 
 // Recover turns a panic into a 500 with the request id and logs the stack once.
@@ -13,7 +15,7 @@ func Recover(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				Logger(r.Context()).Error("panic", "panic", v, "stack", string(debug.Stack()))
+				logctx.Logger(r.Context()).Error("panic", "panic", v, "stack", string(debug.Stack()))
 				WriteError(w, r, http.StatusInternalServerError, "Internal server error.")
 			}
 		}()

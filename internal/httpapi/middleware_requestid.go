@@ -1,27 +1,15 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
 	"regexp"
+
+	"apistarter/internal/logctx"
 )
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-type requestIDKey struct{}
-
-// RequestID returns the id of the request being served ("" outside one).
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-// WithRequestID stores id in ctx (used by task handlers to carry the id on).
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
 
 // NewRequestID returns 32 random hex characters.
 func NewRequestID() string {
@@ -39,6 +27,6 @@ func RequestIDMiddleware(next http.Handler) http.Handler {
 			id = NewRequestID()
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), id)))
+		next.ServeHTTP(w, r.WithContext(logctx.WithRequestID(r.Context(), id)))
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"apistarter/internal/httpapi"
 	"apistarter/internal/idempotency"
+	"apistarter/internal/logctx"
 	"apistarter/internal/ratelimit"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -56,7 +57,7 @@ func Throttle(api huma.API, limiter *ratelimit.Limiter, scope ratelimit.Scope, o
 		passed := false
 		limit(ctx, func(c huma.Context) { passed = true; next(c) })
 		if !passed {
-			httpapi.Logger(ctx.Context()).LogAttrs(ctx.Context(), slog.LevelWarn, "audit:rate_limited",
+			logctx.Logger(ctx.Context()).LogAttrs(ctx.Context(), slog.LevelWarn, "audit:rate_limited",
 				slog.String("event", "audit:rate_limited"), slog.String("scope", scope.Name), slog.String("path", ctx.URL().Path))
 		}
 	}

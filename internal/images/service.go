@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"apistarter/internal/db/sqlc"
-	"apistarter/internal/httpapi"
 	"apistarter/internal/idempotency"
 	"apistarter/internal/jobs"
+	"apistarter/internal/logctx"
 	"apistarter/internal/storage"
 
 	"github.com/jackc/pgx/v5"
@@ -118,6 +118,6 @@ func Discard(ctx context.Context, pool *pgxpool.Pool, store storage.Storage, out
 	}
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return EnqueueDelete(ctx, outbox, tx, left) })
 	if err != nil {
-		httpapi.Logger(ctx).Error("images: objects of a failed upload left in storage", "keys", left, "error", err.Error())
+		logctx.Logger(ctx).Error("images: objects of a failed upload left in storage", "keys", left, "error", err.Error())
 	}
 }

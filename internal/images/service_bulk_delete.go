@@ -12,8 +12,8 @@ import (
 
 	"apistarter/internal/apperr"
 	"apistarter/internal/db/sqlc"
-	"apistarter/internal/httpapi"
 	"apistarter/internal/idempotency"
+	"apistarter/internal/logctx"
 	"apistarter/internal/orgs"
 
 	"github.com/jackc/pgx/v5"
@@ -82,8 +82,8 @@ func (s *Service) BulkDelete(ctx context.Context, sc orgs.Scope, req idempotency
 	return s.idem.Run(ctx, req, func(ctx context.Context, tx pgx.Tx) (idempotency.Response, error) {
 		rows, err := s.q.WithTx(tx).DeleteImages(ctx, sqlc.DeleteImagesParams{OrganizationID: sc.OrgID, Ids: ids})
 		if err != nil {
-			httpapi.Logger(ctx).Error("images: bulk delete failed", "org_id", sc.OrgID, "error", err.Error())
-			return idempotency.Response{}, (&apperr.Error{StatusOverride: 500, Detail: "Image deletion failed."}).With("request_id", httpapi.RequestID(ctx))
+			logctx.Logger(ctx).Error("images: bulk delete failed", "org_id", sc.OrgID, "error", err.Error())
+			return idempotency.Response{}, (&apperr.Error{StatusOverride: 500, Detail: "Image deletion failed."}).With("request_id", logctx.RequestID(ctx))
 		}
 		files := make(map[int64]string, len(rows))
 		for _, r := range rows {

@@ -11,7 +11,7 @@ import (
 
 	"apistarter/internal/apperr"
 	"apistarter/internal/db/sqlc"
-	"apistarter/internal/httpapi"
+	"apistarter/internal/logctx"
 	"apistarter/internal/orgs"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -130,7 +130,7 @@ func uploadFailure(ctx context.Context, err error) error {
 }
 
 func logUploadError(ctx context.Context, err error) {
-	httpapi.Logger(ctx).Error("images: upload failed", "error", err.Error())
+	logctx.Logger(ctx).Error("images: upload failed", "error", err.Error())
 }
 
 // Title makes a client file name a valid title: valid UTF-8 without control

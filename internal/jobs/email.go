@@ -7,8 +7,24 @@ import (
 
 	"apistarter/internal/mail"
 
+	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5"
 )
+
+// EmailMaxRetry is how often the worker retries a transient SMTP failure.
+const EmailMaxRetry = 8
+
+// EnqueueEmail writes the task that sends msg in tx: the email leaves if and
+// only if the change that causes it commits. Every email goes through here,
+// so its task type, queue and retry policy are set in one place.
+func (o *Outbox) EnqueueEmail(ctx context.Context, tx pgx.Tx, msg mail.Message) (uuid.UUID, error) {
+	t, err := NewTask(TaskEmail, QueueEmail, msg, EmailMaxRetry)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return o.Enqueue(ctx, tx, t)
+}
 
 // SendEmail is the handler of TaskEmail. Transient failures (server
 // unreachable, 4xx replies) are retried with the worker's backoff; anything

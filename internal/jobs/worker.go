@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"apistarter/internal/db/sqlc"
-	"apistarter/internal/httpapi"
+	"apistarter/internal/logctx"
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
@@ -154,10 +154,10 @@ func (w *Worker) middleware(next asynq.Handler) asynq.Handler {
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
 		log := w.Log.With("task_type", t.Type(), "task_id", id, "queue", queue, "attempt", retried+1)
 		if rid := t.Headers()[RequestIDHeader]; rid != "" {
-			ctx = httpapi.WithRequestID(ctx, rid)
+			ctx = logctx.WithRequestID(ctx, rid)
 			log = log.With("request_id", rid)
 		}
-		ctx = httpapi.WithLogger(ctx, log)
+		ctx = logctx.WithLogger(ctx, log)
 
 		// Outbox tasks carry their row id; other tasks (periodic) do not.
 		rowID, err := uuid.Parse(id)
@@ -275,7 +275,7 @@ func (w *Worker) runPeriodic(ctx context.Context, p Periodic) error {
 	if err != nil {
 		return err
 	}
-	httpapi.Logger(ctx).Info("periodic job finished", "job", p.Name, "result", res.String())
+	logctx.Logger(ctx).Info("periodic job finished", "job", p.Name, "result", res.String())
 	return nil
 }
 

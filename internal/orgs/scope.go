@@ -6,7 +6,7 @@ import (
 
 	"apistarter/internal/apperr"
 	"apistarter/internal/auth"
-	"apistarter/internal/httpapi"
+	"apistarter/internal/logctx"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -85,7 +85,7 @@ func ScopeMiddleware(api huma.API) func(huma.Context, func(huma.Context)) {
 				if m := ctx.Method(); m == "GET" || m == "HEAD" || m == "OPTIONS" {
 					mode = "read"
 				}
-				httpapi.Logger(ctx.Context()).LogAttrs(ctx.Context(), slog.LevelWarn, "platform_admin_tenant_access",
+				logctx.Logger(ctx.Context()).LogAttrs(ctx.Context(), slog.LevelWarn, "platform_admin_tenant_access",
 					slog.String("event", "platform_admin_tenant_access"),
 					slog.Int64("org_id", access.OrgID), slog.Int64("user_id", p.UserID),
 					slog.String("method", ctx.Method()), slog.String("path", ctx.URL().Path), slog.String("access", mode))

@@ -12,6 +12,7 @@ import (
 
 	"apistarter/internal/auth"
 	"apistarter/internal/httpapi"
+	"apistarter/internal/logctx"
 	"apistarter/internal/orgs"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -43,7 +44,7 @@ func TestSuperuserEntryIsAudited(t *testing.T) {
 				mux := http.NewServeMux()
 				api := httpapi.NewAPI(mux, "test")
 				api.UseMiddleware(func(ctx huma.Context, next func(huma.Context)) {
-					cx := httpapi.WithLogger(ctx.Context(), logger)
+					cx := logctx.WithLogger(ctx.Context(), logger)
 					p, a := c.p, c.access
 					cx = auth.WithOrgAccess(auth.WithPrincipal(cx, &p), &a)
 					next(huma.WithContext(ctx, cx))

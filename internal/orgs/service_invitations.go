@@ -11,7 +11,6 @@ import (
 	"apistarter/internal/auth"
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
-	"apistarter/internal/jobs"
 	"apistarter/internal/mail"
 
 	"github.com/jackc/pgx/v5"
@@ -115,11 +114,7 @@ func (iv *Invitations) enqueueEmail(ctx context.Context, tx pgx.Tx, orgName stri
 	if err != nil {
 		return fmt.Errorf("orgs: invitation email: %w", err)
 	}
-	task, err := jobs.NewTask("email:send", jobs.QueueEmail, msg, 8)
-	if err != nil {
-		return err
-	}
-	if _, err := iv.svc.outbox.Enqueue(ctx, tx, task); err != nil {
+	if _, err := iv.svc.outbox.EnqueueEmail(ctx, tx, msg); err != nil {
 		return fmt.Errorf("orgs: invitation email: %w", err)
 	}
 	return nil

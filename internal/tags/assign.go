@@ -9,6 +9,7 @@ import (
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/httpapi"
+	"apistarter/internal/logctx"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/cases"
@@ -213,5 +214,5 @@ func audit(ctx context.Context, event string, orgID, userID int64, target Target
 		attrs = append(attrs, slog.String("target_type", target.Type), slog.Int64("object_id", target.ObjectID))
 	}
 	attrs = append(attrs, extra...)
-	httpapi.Logger(ctx).LogAttrs(ctx, slog.LevelInfo, "audit:"+event, attrs...)
+	logctx.Logger(ctx).LogAttrs(ctx, slog.LevelInfo, "audit:"+event, attrs...)
 }
