@@ -43,14 +43,17 @@ type rig struct {
 }
 
 func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
-	r = &rig{opts: o, log: log}
-	r.mail.run = time.Now().Unix()
+	// "return nil, err" sets r to nil before deferred calls run: tear down
+	// what was built through its own variable.
+	built := &rig{opts: o, log: log}
+	built.mail.run = time.Now().Unix()
 	defer func() {
 		if err != nil {
-			r.tearDown()
+			built.tearDown()
 			r = nil
 		}
 	}()
+	r = built
 	bin, err := filepath.Abs(o.bin)
 	if err != nil {
 		return nil, err
