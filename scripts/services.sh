@@ -74,16 +74,25 @@ if ! ls /usr/lib/*/libwebp.so >/dev/null 2>&1; then
     say "hint: install libwebp-dev for ~2x faster image processing"
   fi
 fi
-# Optional: podman and buildah build and run the container image (make image and
-# its test, which skips without them). Never fatal: make test goes on without them.
-if ! command -v podman >/dev/null 2>&1 || ! command -v buildah >/dev/null 2>&1; then
+# Optional tools of the deployment tests: podman and buildah (make image and its run
+# test), haproxy, pgbouncer and redis-sentinel (make cluster and its short test,
+# Sentinel failover, PgBouncer transaction mode), docker-compose (compose file check).
+# Each test says plainly that it skips without its tool; as root the missing ones are
+# installed here. Never fatal: make test goes on without them.
+missing=""
+for pair in podman:podman buildah:buildah haproxy:haproxy pgbouncer:pgbouncer \
+  redis-sentinel:redis-sentinel docker-compose:docker-compose; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
+done
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing podman and buildah (container image build and test)"
+    say "installing$missing (deployment tests)"
+    # shellcheck disable=SC2086 # one word per package
     { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman buildah >/dev/null; } 2>/dev/null ||
-      say "podman/buildah not installed; the container image test will be skipped"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; } 2>/dev/null ||
+      say "could not install$missing; their tests will be skipped"
   else
-    say "hint: install podman and buildah to build and test the container image (make image)"
+    say "hint: install$missing to run the deployment tests (they are skipped without them)"
   fi
 fi
 # Optional: promtool (Debian package prometheus) checks deploy/prometheus/alerts.yml
