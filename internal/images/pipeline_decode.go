@@ -50,18 +50,7 @@ func load(data []byte, lim Limits) (*image.NRGBA, Format, error) {
 // than image.DecodeConfig: gen2brain/webp registers a second "webp" decoder (WASM) in its
 // init, and the format we sniffed must be the one we parse.
 func decodeConfig(f Format, data []byte) (image.Config, error) {
-	r := bytes.NewReader(data)
-	switch f {
-	case FormatJPEG:
-		return jpeg.DecodeConfig(r)
-	case FormatPNG:
-		return png.DecodeConfig(r)
-	case FormatGIF:
-		return gif.DecodeConfig(r)
-	case FormatWebP:
-		return xwebp.DecodeConfig(r)
-	}
-	return image.Config{}, fmt.Errorf("images: no decoder for %q", f)
+	return decodeConfigFrom(f, bytes.NewReader(data))
 }
 
 // decode decodes the pixels. For an animated GIF, gif.Decode stops after the first frame:
