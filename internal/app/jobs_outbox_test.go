@@ -123,10 +123,14 @@ func TestEmailRetriesUntilSMTPIsBackAndGivesUpOn5xx(t *testing.T) {
 	smtp.FailNext(550, 1)
 	id2 := enqueueEmail(t, s, "rejected", true)
 	eventually(t, 10*time.Second, "outbox row failed", func() bool { return readOutbox(t, s, id2).Failed })
-	info, err := insp.GetTaskInfo(jobs.QueueEmail, id2.String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The worker marks the row failed inside the handler; asynq archives the
+	// task only after the handler returns, so wait for it to leave "active".
+	var info *asynq.TaskInfo
+	eventually(t, 10*time.Second, "task no longer active", func() bool {
+		var err error
+		info, err = insp.GetTaskInfo(jobs.QueueEmail, id2.String())
+		return err == nil && info.State != asynq.TaskStateActive
+	})
 	if info.State != asynq.TaskStateArchived || info.Retried != 0 {
 		t.Fatalf("5xx task: state %v retried %d, want archived after one attempt", info.State, info.Retried)
 	}
