@@ -73,9 +73,12 @@ func TestMetricsReportTasksQueuesAndOutbox(t *testing.T) {
 	eventually(t, 10*time.Second, "email completed", func() bool { return readOutbox(t, s, id).Completed })
 
 	var body string
-	eventually(t, 10*time.Second, "worker heartbeat visible in metrics", func() bool {
+	// The row is completed inside the handler; the task counters move when
+	// it returns: wait for both.
+	eventually(t, 10*time.Second, "worker heartbeat and the finished task visible in metrics", func() bool {
 		body = s.Scrape(t)
-		return strings.Contains(body, "worker_processes 1")
+		return strings.Contains(body, "worker_processes 1") &&
+			strings.Contains(body, `task_duration_seconds_count{type="email:send"} 1`)
 	})
 	for _, want := range []string{
 		`tasks_processed_total{outcome="success",type="email:send"} 1`,
