@@ -294,10 +294,7 @@ func TestDeployMetricNamesExported(t *testing.T) {
 	s.App.Jobs.AddPeriodic(jobs.Periodic{Name: "probe", Schedule: "@every 1s", Description: "test probe",
 		Run: func(context.Context) (jobs.Result, error) { ran <- struct{}{}; return jobs.Result{"ok": 1}, nil }})
 	startWorker(t, s)
-	sched, err := s.App.NewScheduler()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sched := s.App.NewScheduler()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sched.Run(ctx) }()

@@ -25,10 +25,7 @@ func TestQueueDashboardIsBehindBasicAuth(t *testing.T) {
 	s := testutil.NewServer(t, testutil.WithEnv("DASHBOARD_BASIC_AUTH", "ops:s3cret-pass"))
 	// An email waiting in the queue: the dashboard must not show its body.
 	enqueueEmail(t, s, "Reset your password", true)
-	relay, err := s.App.NewRelay()
-	if err != nil {
-		t.Fatal(err)
-	}
+	relay := s.App.NewRelay()
 	if _, err := relay.RelayOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -174,10 +171,7 @@ func TestScheduledJobRunsInWorker(t *testing.T) {
 	s.App.Jobs.AddPeriodic(jobs.Periodic{Name: "probe", Schedule: "@every 1s", Description: "test probe",
 		Run: func(context.Context) (jobs.Result, error) { ran <- struct{}{}; return jobs.Result{"ok": 1}, nil }})
 	startWorker(t, s)
-	sched, err := s.App.NewScheduler()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sched := s.App.NewScheduler()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sched.Run(ctx) }()

@@ -41,10 +41,7 @@ func fastWorker(w *jobs.Worker) {
 // called or the test ends; stop waits for Run to return.
 func startWorker(t *testing.T, s *testutil.Server, adjust ...func(*jobs.Worker)) (stop func()) {
 	t.Helper()
-	w, err := s.App.NewWorker()
-	if err != nil {
-		t.Fatalf("worker: %v", err)
-	}
+	w := s.App.NewWorker()
 	fastWorker(w)
 	for _, f := range adjust {
 		f(w)

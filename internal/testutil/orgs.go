@@ -7,13 +7,9 @@ import (
 	"testing"
 
 	"apistarter/internal/app"
-	"apistarter/internal/auth"
 	"apistarter/internal/config"
-	"apistarter/internal/db/sqlc"
-	"apistarter/internal/orgs"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // QueryCounter is a pgx tracer counting the statements sent to PostgreSQL
@@ -32,9 +28,8 @@ func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryE
 // Count returns the statements counted so far.
 func (c *QueryCounter) Count() int64 { return c.n.Load() }
 
-// NewCountingServer is NewServer whose request path runs on a pool that
-// counts statements: the pool, queries, authenticator and org service of the
-// app are swapped before the handler is built.
+// NewCountingServer is NewServer whose main pool counts the statements it
+// sends.
 func NewCountingServer(t testing.TB, opts ...Option) (*Server, *QueryCounter) {
 	t.Helper()
 	env := defaultEnv(t)
@@ -45,26 +40,12 @@ func NewCountingServer(t testing.TB, opts ...Option) (*Server, *QueryCounter) {
 	if err != nil {
 		t.Fatalf("testutil: config: %v", err)
 	}
-	a, err := app.New(context.Background(), cfg, Logger(t))
+	counter := &QueryCounter{}
+	a, err := app.New(context.Background(), cfg, Logger(t), app.WithQueryTracer(counter))
 	if err != nil {
 		t.Fatalf("testutil: app: %v", err)
 	}
 	t.Cleanup(a.Close)
-	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
-	if err != nil {
-		t.Fatalf("testutil: pool config: %v", err)
-	}
-	counter := &QueryCounter{}
-	pcfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
-	if err != nil {
-		t.Fatalf("testutil: pool: %v", err)
-	}
-	t.Cleanup(pool.Close)
-	a.DB = pool
-	a.Queries = sqlc.New(pool)
-	a.Auth = auth.NewAuthenticator(a.Tokens, a.Queries)
-	a.Orgs = orgs.NewService(pool, a.Redis, a.Log, cfg.PermissionCacheTTL)
 	h, _, err := a.Handler()
 	if err != nil {
 		t.Fatalf("testutil: handler: %v", err)
