@@ -28,11 +28,13 @@ import (
 	"apistarter/internal/ratelimit"
 	"apistarter/internal/storage"
 	"apistarter/internal/tags"
+	"apistarter/internal/tracing"
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Version is set at build time with -ldflags.
@@ -71,6 +73,9 @@ type App struct {
 	exports     *exports.Service
 	jobMetrics  *jobs.Metrics
 
+	// tracerProvider is nil when tracing is off.
+	tracerProvider trace.TracerProvider
+
 	closers []func()
 	// draining is set when serve starts shutting down: readiness fails.
 	draining atomic.Bool
@@ -86,11 +91,20 @@ const DirectPoolSize = jobs.DefaultConcurrency + 2
 // Option adjusts how New builds the app.
 type Option func(*options)
 
-type options struct{ tracer pgx.QueryTracer }
+type options struct {
+	queryTracer    pgx.QueryTracer
+	tracerProvider trace.TracerProvider
+}
 
 // WithQueryTracer traces every statement of the main pool (tests count the
 // statements a request sends).
-func WithQueryTracer(t pgx.QueryTracer) Option { return func(o *options) { o.tracer = t } }
+func WithQueryTracer(t pgx.QueryTracer) Option { return func(o *options) { o.queryTracer = t } }
+
+// WithTracerProvider sends the spans to tp instead of the exporter that
+// OTEL_EXPORTER_OTLP_ENDPOINT configures (tests record them in memory).
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracerProvider = tp }
+}
 
 // New connects to PostgreSQL and Redis and builds every service, the task
 // registry and the metrics, so that serve, worker, scheduler and the
@@ -108,8 +122,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		}
 	}()
 
+	// Tracing first: the pools and clients built next report spans to it.
+	if a.tracerProvider = o.tracerProvider; a.tracerProvider == nil {
+		sdk, err := tracing.Setup(ctx, cfg.OTLPEndpoint, cfg.ServiceName)
+		if err != nil {
+			return nil, err
+		}
+		if sdk != nil {
+			a.tracerProvider = sdk
+			a.closers = append(a.closers, func() { shutdownTracing(sdk, log) })
+		}
+	}
+
 	// Connections.
-	if a.DB, err = db.Open(ctx, cfg.DatabaseURL, databaseOptions(cfg, o.tracer)...); err != nil {
+	if a.DB, err = db.Open(ctx, cfg.DatabaseURL, databaseOptions(cfg, o.queryTracer, a.tracerProvider)...); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.DB.Close)
@@ -126,6 +152,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.closers = append(a.closers, func() { _ = a.Redis.Close() })
+	if err := traceRedis(a.Redis, a.tracerProvider); err != nil {
+		return nil, err
+	}
 
 	// Pieces every feature shares.
 	templates, err := mail.NewTemplates()
@@ -133,7 +162,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.ImageBudget = images.NewBudget(int64(cfg.ImageMemoryBudgetMiB)<<20, cfg.ImageBudgetWait)
-	if a.Storage, err = storage.New(storageConfig(cfg)); err != nil {
+	if a.Storage, err = storage.New(storageConfig(cfg, a.tracerProvider)); err != nil {
 		return nil, fmt.Errorf("app: storage: %w", err)
 	}
 	a.limiter, err = ratelimit.New(ratelimit.Options{
@@ -203,7 +232,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 
 	// Background work: one registry of task handlers and periodic jobs.
-	mailer, closeMailer, err := newMailer(cfg, log)
+	mailer, closeMailer, err := newMailer(cfg, log, a.tracerProvider)
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@ func (a *App) Handler() (http.Handler, huma.API, error) {
 	}
 	mux.HandleFunc("/", httpapi.Fallback(mux))
 	h := httpapi.Chain(mux,
+		httpapi.Trace(a.tracerProvider),
 		httpapi.RequestIDMiddleware,
 		httpapi.AccessLog(a.Log, a.Metrics),
 		httpapi.Recover,

@@ -10,6 +10,9 @@ import (
 
 	"apistarter/internal/config"
 	"apistarter/internal/jobs"
+	"apistarter/internal/tracing"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // NewWorker returns the worker (with the outbox relay) configured for this
@@ -22,9 +25,18 @@ func (a *App) NewWorker() *jobs.Worker {
 		Registry:        a.Jobs,
 		Log:             a.Log.With("component", "worker"),
 		Metrics:         a.jobMetrics,
+		Tracer:          a.tracer(),
 		Relay:           a.NewRelay(),
 		ShutdownTimeout: ShutdownTimeout,
 	}
+}
+
+// tracer is the tracer of the project's own spans, nil when tracing is off.
+func (a *App) tracer() trace.Tracer {
+	if a.tracerProvider == nil {
+		return nil
+	}
+	return a.tracerProvider.Tracer(tracing.InstrumentationName)
 }
 
 // NewRelay returns the outbox relay configured for this app.

@@ -1,12 +1,15 @@
 package app
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"path/filepath"
+	"time"
 
 	"apistarter/internal/accounts"
 	"apistarter/internal/auth"
@@ -17,6 +20,15 @@ import (
 	"apistarter/internal/orgs"
 	"apistarter/internal/ratelimit"
 	"apistarter/internal/storage"
+	"apistarter/internal/tracing"
+
+	"github.com/exaring/otelpgx"
+	"github.com/jackc/pgx/v5/multitracer"
+	"github.com/redis/go-redis/extra/redisotel/v9"
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,22 +39,59 @@ import (
 
 // databaseOptions are the main pool's: the idle-in-transaction timeout, and
 // statement handling fit for PgBouncer when DATABASE_POOLER says one is
-// in front.
-func databaseOptions(cfg *config.Config, tracer pgx.QueryTracer) []db.Option {
+// in front. Statements are traced when tracing is on (their text, never
+// their arguments) and by a test's counter.
+func databaseOptions(cfg *config.Config, counter pgx.QueryTracer, tp trace.TracerProvider) []db.Option {
 	opts := []db.Option{db.WithIdleInTxTimeout(cfg.DatabaseIdleInTxTimeout)}
 	if cfg.DatabasePooler != "none" {
 		opts = append(opts, db.ThroughPooler(cfg.DatabaseURL))
 	}
-	if tracer != nil {
-		opts = append(opts, db.WithTracer(tracer))
+	var tracers []pgx.QueryTracer
+	if tp != nil {
+		tracers = append(tracers, otelpgx.NewTracer(otelpgx.WithTracerProvider(tp), otelpgx.WithTrimSQLInSpanName()))
+	}
+	if counter != nil {
+		tracers = append(tracers, counter)
+	}
+	switch len(tracers) {
+	case 1:
+		opts = append(opts, db.WithTracer(tracers[0]))
+	case 2:
+		opts = append(opts, db.WithTracer(multitracer.New(tracers...)))
 	}
 	return opts
 }
 
+// traceRedis adds client spans to rc's commands when tracing is on.
+func traceRedis(rc *redis.Client, tp trace.TracerProvider) error {
+	if tp == nil {
+		return nil
+	}
+	if err := redisotel.InstrumentTracing(rc, redisotel.WithTracerProvider(tp)); err != nil {
+		return fmt.Errorf("redis: tracing: %w", err)
+	}
+	return nil
+}
+
+// shutdownTracing flushes the spans still buffered, for a bounded time.
+func shutdownTracing(tp *sdktrace.TracerProvider, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tp.Shutdown(ctx); err != nil {
+		log.Warn("tracing: shutdown", "error", err.Error())
+	}
+}
+
 // storageConfig selects the backend from STORAGE_BACKEND, STORAGE_DIR, S3_*
 // and the public URLs.
-func storageConfig(c *config.Config) storage.Config {
+func storageConfig(c *config.Config, tp trace.TracerProvider) storage.Config {
+	var s3Transport http.RoundTripper
+	if tp != nil && c.StorageBackend == "s3" {
+		// Client spans around every S3 request.
+		s3Transport = otelhttp.NewTransport(http.DefaultTransport.(*http.Transport).Clone(), otelhttp.WithTracerProvider(tp))
+	}
 	return storage.Config{
+		S3Transport:    s3Transport,
 		Backend:        c.StorageBackend,
 		Dir:            c.StorageDir,
 		PublicBaseURL:  c.PublicBaseURL,
@@ -95,8 +144,17 @@ func orgLimits(c *config.Config, lim *ratelimit.Limiter) orgs.Limits {
 }
 
 // newMailer builds the configured backend, console or SMTP, and what closes
-// it.
-func newMailer(c *config.Config, log *slog.Logger) (mail.Mailer, func(), error) {
+// it. Sends are spans when tracing is on.
+func newMailer(c *config.Config, log *slog.Logger, tp trace.TracerProvider) (mail.Mailer, func(), error) {
+	m, closeMailer, err := backendMailer(c, log)
+	if err != nil || tp == nil {
+		return m, closeMailer, err
+	}
+	return mail.Traced(m, tp.Tracer(tracing.InstrumentationName)), closeMailer, nil
+}
+
+// backendMailer is the console mailer or SMTP, as MAIL_BACKEND says.
+func backendMailer(c *config.Config, log *slog.Logger) (mail.Mailer, func(), error) {
 	if c.MailBackend != "smtp" {
 		// Development: full messages (with their links) go to files next to
 		// the storage directory, never to the log.

@@ -46,6 +46,13 @@ func WithEnv(k, v string) Option { return func(env map[string]string) { env[k] =
 // NewServer builds the app on fresh storage and serves it over HTTP.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	return NewServerApp(t, nil, opts...)
+}
+
+// NewServerApp is NewServer with options for app.New (a query counter, a
+// tracer provider).
+func NewServerApp(t testing.TB, appOpts []app.Option, opts ...Option) *Server {
+	t.Helper()
 	env := defaultEnv(t)
 	for _, o := range opts {
 		o(env)
@@ -54,7 +61,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("testutil: config: %v", err)
 	}
-	a, err := app.New(context.Background(), cfg, Logger(t))
+	a, err := app.New(context.Background(), cfg, Logger(t), appOpts...)
 	if err != nil {
 		t.Fatalf("testutil: app: %v", err)
 	}
