@@ -48,7 +48,7 @@ func databaseOptions(cfg *config.Config, counter pgx.QueryTracer, tp trace.Trace
 	}
 	var tracers []pgx.QueryTracer
 	if tp != nil {
-		tracers = append(tracers, otelpgx.NewTracer(otelpgx.WithTracerProvider(tp), otelpgx.WithTrimSQLInSpanName()))
+		tracers = append(tracers, otelpgx.NewTracer(otelpgx.WithTracerProvider(tp)))
 	}
 	if counter != nil {
 		tracers = append(tracers, counter)
