@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"apistarter/internal/apperr"
+	"apistarter/internal/httpapi"
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
 
@@ -49,7 +50,7 @@ func NewAuthenticator(tokens *Tokens, q *sqlc.Queries) *Authenticator {
 func (a *Authenticator) Middleware(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
-		if op == nil || len(op.Security) == 0 {
+		if !httpapi.RequiresToken(op) {
 			next(ctx)
 			return
 		}
@@ -234,3 +235,4 @@ func deref(s *string) string {
 	}
 	return *s
 }
+

@@ -50,8 +50,9 @@ func NewAPI(mux *http.ServeMux, version string) huma.API {
 	// after authentication, scope and the operation's own throttles, right
 	// before huma's validation.
 	strict := StrictInput(api)
-	api.OpenAPI().OnAddOperation = append(api.OpenAPI().OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
+	api.OpenAPI().OnAddOperation = append(api.OpenAPI().OnAddOperation, func(oapi *huma.OpenAPI, op *huma.Operation) {
 		op.Middlewares = append(op.Middlewares, strict)
+		documentOperation(oapi, op)
 	})
 	return api
 }
