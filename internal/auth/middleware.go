@@ -8,9 +8,9 @@ import (
 	"unicode/utf8"
 
 	"apistarter/internal/apperr"
-	"apistarter/internal/httpapi"
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
+	"apistarter/internal/httpapi"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
@@ -235,4 +235,3 @@ func deref(s *string) string {
 	}
 	return *s
 }
-
