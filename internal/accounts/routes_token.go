@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"apistarter/internal/httpapi"
 	"apistarter/internal/ratelimit"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -57,7 +58,9 @@ type verifyTokenOut struct {
 }
 
 func (r *routes) registerToken() {
-	huma.Register(r.api, r.operation("token-pair", http.MethodPost, "/token/pair", "Log in: obtain an access and a refresh token", "auth", false, &scopeLogin),
+	huma.Register(r.api, httpapi.Route{ID: "token-pair", Method: http.MethodPost, Path: "/token/pair",
+		Summary: "Log in: obtain an access and a refresh token", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeLogin)}}.Operation(),
 		func(ctx context.Context, in *loginIn) (*loginOut, error) {
 			s, err := r.svc.Login(ctx, in.Body.Email, in.Body.Password, in.Body.deviceName(), ratelimit.ClientIPFrom(ctx))
 			if err != nil {
@@ -68,7 +71,9 @@ func (r *routes) registerToken() {
 			return out, nil
 		})
 
-	huma.Register(r.api, r.operation("token-refresh", http.MethodPost, "/token/refresh", "Rotate a refresh token", "auth", false, &scopeRefresh),
+	huma.Register(r.api, httpapi.Route{ID: "token-refresh", Method: http.MethodPost, Path: "/token/refresh",
+		Summary: "Rotate a refresh token", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeRefresh)}}.Operation(),
 		func(ctx context.Context, in *refreshIn) (*refreshOut, error) {
 			s, err := r.svc.Refresh(ctx, in.Body.Refresh)
 			if err != nil {
@@ -79,7 +84,9 @@ func (r *routes) registerToken() {
 			return out, nil
 		})
 
-	huma.Register(r.api, r.operation("token-verify", http.MethodPost, "/token/verify", "Check a token (signature, expiry and its session)", "auth", false, &scopeTokenVerify),
+	huma.Register(r.api, httpapi.Route{ID: "token-verify", Method: http.MethodPost, Path: "/token/verify",
+		Summary: "Check a token (signature, expiry and its session)", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeTokenVerify)}}.Operation(),
 		func(ctx context.Context, in *verifyTokenIn) (*verifyTokenOut, error) {
 			if err := r.svc.VerifyToken(ctx, in.Body.Token); err != nil {
 				return nil, err
@@ -87,7 +94,9 @@ func (r *routes) registerToken() {
 			return &verifyTokenOut{}, nil
 		})
 
-	huma.Register(r.api, r.operation("auth-logout", http.MethodPost, "/auth/logout/", "Log out: revoke the session of a refresh token", "auth", false, &scopeLogout),
+	huma.Register(r.api, httpapi.Route{ID: "auth-logout", Method: http.MethodPost, Path: "/auth/logout/",
+		Summary: "Log out: revoke the session of a refresh token", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeLogout)}}.Operation(),
 		func(ctx context.Context, in *refreshIn) (*detailOut, error) {
 			if err := r.svc.Logout(ctx, in.Body.Refresh); err != nil {
 				return nil, err
