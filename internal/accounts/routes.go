@@ -29,7 +29,7 @@ type routes struct {
 }
 
 // RegisterRoutes mounts every /token, /auth, /auth/browser and /users route
-// of the contract and the sessions routes.
+// and the sessions routes.
 func RegisterRoutes(api huma.API, svc *Service, limiter *ratelimit.Limiter, b Browser) {
 	r := &routes{api: api, svc: svc, limiter: limiter, browser: b, origins: map[string]bool{}, rememberIP: limiter.RememberClientIP()}
 	for _, o := range b.TrustedOrigins {

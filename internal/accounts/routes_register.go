@@ -30,7 +30,8 @@ type looseEmailIn struct {
 	}
 }
 
-// registrationVerification is RegistrationVerification of the contract.
+// registrationVerification is the body that finishes a registration: the
+// mailed token and the chosen password.
 type registrationVerification struct {
 	Token      string  `json:"token" minLength:"8" maxLength:"128"`
 	Password   string  `json:"password" maxLength:"1024"`

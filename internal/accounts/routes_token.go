@@ -10,7 +10,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// credentials is TokenPairInput of the contract.
+// credentials is the login body: email, password and an optional device
+// name for the session list.
 type credentials struct {
 	Email      string  `json:"email" minLength:"3" maxLength:"254" doc:"Login email (case-insensitive)"`
 	Password   string  `json:"password" maxLength:"1024"`

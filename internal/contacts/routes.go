@@ -54,8 +54,8 @@ type detailOutput struct {
 	Body httpapi.Detail `nameHint:"Detail"`
 }
 
-// SearchScope throttles list requests with a non-blank search, per user
-// (the original's contacts_search).
+// SearchScope throttles list requests with a non-blank search, per user:
+// a search scans the org's contacts, a plain list page does not.
 var SearchScope = ratelimit.Scope{Name: "contacts_search", Rate: ratelimit.PerMinute(60)}
 
 // Routes holds what the contact handlers need.

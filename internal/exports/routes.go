@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// JobOut is ExportJobOut of the contract.
+// JobOut is an export job as the API returns it.
 type JobOut struct {
 	ID           uuid.UUID  `json:"id" format:"uuid"`
 	Status       string     `json:"status" enum:"pending,processing,ready,failed,expired"`
