@@ -5,7 +5,7 @@
 // Retry-After and RateLimit-* headers.
 //
 // Features use it in one of two ways:
-//   - per operation: huma.Operation{Middlewares: huma.Middlewares{l.Middleware(api, scope)}}
+//   - per operation: httpapi.Route{Middlewares: huma.Middlewares{l.Middleware(api, scope)}}
 //     (runs after authentication, so a scope can count per user, and before
 //     body validation, so malformed requests count too);
 //   - inside a handler: if err := l.Allow(ctx, scope, ident).Err(); err != nil { return nil, err }.
