@@ -79,35 +79,13 @@ func (r *routes) registerRelations() {
 	o := r.idempotent(httpapi.Route{ID: "bulk-attach-images", Method: http.MethodPost, Path: targetBase + "bulk_attach/",
 		Summary: "Attach several images to an object", Tag: "images", Status: http.StatusOK, MaxBody: maxJSONBody},
 		ratelimit.Scope{Name: "images_bulk_attach", Rate: ratelimit.PerHour(60)}, BulkAttachOut{})
-	huma.Register(r.api, o, func(ctx context.Context, in *bulkIDsInput) (*idempotency.Output, error) {
-		sc := orgs.ScopeFrom(ctx)
-		req, err := idempotency.NewRequest(ctx, sc.UserID, idempotency.FingerprintBody("application/json", in.RawBody))
-		if err != nil {
-			return nil, err
-		}
-		res, err := r.svc.BulkAttach(ctx, sc, req, in.ref(), in.Body.ImageIDs)
-		if err != nil {
-			return nil, err
-		}
-		return res.Out(), nil
-	})
+	huma.Register(r.api, o, r.bulkRelation(r.svc.BulkAttach))
 	hideRawBody(r.api, o.Method, o.Path)
 
 	o = r.idempotent(httpapi.Route{ID: "bulk-detach-images", Method: http.MethodPost, Path: targetBase + "bulk_detach/",
 		Summary: "Detach several images from an object", Tag: "images", Status: http.StatusOK, MaxBody: maxJSONBody},
 		ratelimit.Scope{Name: "images_bulk_detach", Rate: ratelimit.PerHour(60)}, BulkDetachOut{})
-	huma.Register(r.api, o, func(ctx context.Context, in *bulkIDsInput) (*idempotency.Output, error) {
-		sc := orgs.ScopeFrom(ctx)
-		req, err := idempotency.NewRequest(ctx, sc.UserID, idempotency.FingerprintBody("application/json", in.RawBody))
-		if err != nil {
-			return nil, err
-		}
-		res, err := r.svc.BulkDetach(ctx, sc, req, in.ref(), in.Body.ImageIDs)
-		if err != nil {
-			return nil, err
-		}
-		return res.Out(), nil
-	})
+	huma.Register(r.api, o, r.bulkRelation(r.svc.BulkDetach))
 	hideRawBody(r.api, o.Method, o.Path)
 
 	huma.Register(r.api, httpapi.Route{ID: "detach-image", Method: http.MethodDelete, Path: targetBase + "{image_id}/",
@@ -115,6 +93,24 @@ func (r *routes) registerRelations() {
 		func(ctx context.Context, in *detachInput) (*struct{}, error) {
 			return nil, r.svc.Detach(ctx, orgs.ScopeFrom(ctx), in.ref(), in.ImageID)
 		})
+}
+
+// bulkRelation is the handler of bulk_attach/ and bulk_detach/: apply runs
+// the body's image ids under the request's Idempotency-Key.
+func (r *routes) bulkRelation(apply func(context.Context, orgs.Scope, idempotency.Request, TargetRef, []int64) (idempotency.Response, error),
+) func(context.Context, *bulkIDsInput) (*idempotency.Output, error) {
+	return func(ctx context.Context, in *bulkIDsInput) (*idempotency.Output, error) {
+		sc := orgs.ScopeFrom(ctx)
+		req, err := idempotency.NewRequest(ctx, sc.UserID, idempotency.FingerprintBody("application/json", in.RawBody))
+		if err != nil {
+			return nil, err
+		}
+		res, err := apply(ctx, sc, req, in.ref(), in.Body.ImageIDs)
+		if err != nil {
+			return nil, err
+		}
+		return res.Out(), nil
+	}
 }
 
 // SetCoverIn names the new cover.
