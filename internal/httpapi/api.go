@@ -17,7 +17,7 @@ const Prefix = "/api/v1"
 const BearerScheme = "JWTAuth"
 
 // exactMux makes trailing-slash patterns exact: net/http treats "/a/" as a
-// subtree, but the contract's trailing slashes are significant.
+// subtree, but here "/a/" and "/a" are different routes.
 type exactMux struct{ mux *http.ServeMux }
 
 func (m exactMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {

@@ -1,6 +1,15 @@
-package tags
+package textnorm
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// ValidText reports whether s can reach PostgreSQL as text: valid UTF-8
+// without NUL. Path and query values that fail it cannot match any row.
+func ValidText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
