@@ -1,9 +1,8 @@
-package main
+package cluster
 
 import (
 	"bytes"
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ func TestClusterRollingDeploysLoseNothing(t *testing.T) {
 		t.Skip("-short: starts a whole cluster")
 	}
 	for _, bin := range []string{"haproxy", "pgbouncer", "redis-sentinel", "redis-server"} {
-		if _, err := exec.LookPath(bin); err != nil && !onPath(bin) {
+		if _, ok := harness.LookBin(bin); !ok {
 			t.Skipf("skipped: %s is not installed (apt-get install haproxy pgbouncer redis-sentinel)", bin)
 		}
 	}
@@ -30,7 +29,7 @@ func TestClusterRollingDeploysLoseNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"-bin", bin, "-out", t.TempDir(), "-short"}, &stdout, &stderr)
+	code := Run(ctx, []string{"-bin", bin, "-out", t.TempDir(), "-short"}, &stdout, &stderr)
 	t.Logf("exit %d\n%s", code, stdout.String())
 	if code != 0 {
 		t.Fatalf("cluster run failed (exit %d)\nstderr:\n%s", code, stderr.String())

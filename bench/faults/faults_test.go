@@ -1,4 +1,4 @@
-package main
+package faults
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ func TestFaultsHarnessLosesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"-bin", bin, "-out", out, "-short"}, &stdout, &stderr)
+	code := Run(ctx, []string{"-bin", bin, "-out", out, "-short"}, &stdout, &stderr)
 	b, err := os.ReadFile(filepath.Join(out, "faults-latest.json"))
 	if err != nil {
 		t.Fatalf("exit %d, no results: %v\nstderr:\n%s", code, err, stderr.String())

@@ -36,12 +36,9 @@ type PgBouncerOptions struct {
 // live in a fresh directory under the system temp directory, which the
 // postgres user can reach when we run as root.
 func StartPgBouncer(ctx context.Context, directURL, logDir string, o PgBouncerOptions) (*PgBouncer, error) {
-	bin, err := exec.LookPath("pgbouncer")
-	if err != nil {
-		if _, err2 := os.Stat("/usr/sbin/pgbouncer"); err2 != nil {
-			return nil, ErrNoPgBouncer
-		}
-		bin = "/usr/sbin/pgbouncer"
+	bin, ok := LookBin("pgbouncer")
+	if !ok {
+		return nil, ErrNoPgBouncer
 	}
 	u, err := url.Parse(directURL)
 	if err != nil {
@@ -107,7 +104,7 @@ admin_users = %s
 		return nil, err
 	}
 	b := &PgBouncer{Port: port, Proc: p, dir: dir}
-	if err := poll(ctx, 20*time.Second, "pgbouncer listening", func() bool {
+	if err := Poll(ctx, 20*time.Second, "pgbouncer listening", func() bool {
 		if p.Exited() {
 			return true
 		}

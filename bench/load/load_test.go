@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestBenchHarnessRuns(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	if code := run(ctx, args, &stdout, &stderr); code != 0 {
+	if code := Run(ctx, args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, stderr.String(), stdout.String())
 	}
 	table := stdout.String()
