@@ -92,13 +92,10 @@ func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
 	}
 	r.Defer(r.lb.stop)
 	r.App.DatabaseURL, r.App.RedisURL, r.App.HTTPPort = bouncer.URL(directURL), "redis://"+r.redis.Nodes[0].Addr()+"/0", r.lb.port
-	// Invitations are the harness's mail load, not abuse: the per-user,
-	// per-org, per-recipient and export limits are lifted out of its way.
 	r.App.Extra = map[string]string{"DATABASE_DIRECT_URL": directURL, "DATABASE_POOLER": "pgbouncer",
 		"REDIS_SENTINEL_ADDRS": r.redis.SentinelAddrs(), "REDIS_SENTINEL_MASTER": harness.SentinelMaster,
-		"RATELIMIT_ENABLED": "true", "SHUTDOWN_DRAIN_DELAY": "1s", "EXPORT_STALE_AFTER": "20s",
-		"RATELIMIT_INVITATIONS_PER_USER": "1000000/h", "RATELIMIT_INVITATIONS_PER_ORG": "1000000/h",
-		"RATELIMIT_INVITATIONS_PER_RECIPIENT": "1000000/h", "RATELIMIT_EXPORTS_PER_USER": "1000000/h"}
+		"SHUTDOWN_DRAIN_DELAY": "1s", "EXPORT_STALE_AFTER": "20s"}
+	r.App.LiftLoadLimits()
 	r.Logf("PostgreSQL :%d, PgBouncer :%d, Redis %s + %s, Sentinels %s, HAProxy :%d (%.1f s); logs in %s",
 		pg.Port, bouncer.Port, r.redis.Nodes[0].Addr(), r.redis.Nodes[1].Addr(), r.redis.SentinelAddrs(), r.lb.port,
 		time.Since(start).Seconds(), logDir)

@@ -163,26 +163,18 @@ func FreePort() (int, error) {
 
 // WaitHTTP polls url until it answers 200, the process dies, or timeout.
 func WaitHTTP(ctx context.Context, url string, p *Proc, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	err := Poll(ctx, timeout, url+" ready", func() bool {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("harness: %s not ready within %s", url, timeout)
-		case <-p.Done():
-			return fmt.Errorf("harness: %s exited before %s was ready:\n%s", p.Name, url, p.Tail(20))
-		case <-tick.C:
-		}
+		return p.Exited() || err == nil && resp.StatusCode == http.StatusOK
+	})
+	if p.Exited() {
+		return fmt.Errorf("harness: %s exited before %s was ready:\n%s", p.Name, url, p.Tail(20))
 	}
+	return err
 }
 
 // Run runs a command to completion, returning its combined output.

@@ -22,8 +22,6 @@ const SentinelMaster = "mymaster"
 type RedisHA struct {
 	Nodes     []*RedisNode // Nodes[0] starts as primary, Nodes[1] as its replica
 	Sentinels []*RedisNode
-	dir       string
-	logDir    string
 }
 
 // ErrNoSentinel reports that redis-server or redis-sentinel is not installed.
@@ -38,7 +36,7 @@ func StartRedisHA(ctx context.Context, dir, logDir string) (ha *RedisHA, err err
 			return nil, ErrNoSentinel
 		}
 	}
-	ha = &RedisHA{dir: dir, logDir: logDir}
+	ha = &RedisHA{}
 	defer func() {
 		if err != nil {
 			ha.Stop()

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"apistarter/bench/harness"
 	"apistarter/internal/jobs"
 	"apistarter/internal/mail"
 
@@ -123,25 +124,19 @@ func enqueue(ctx context.Context, pool *pgxpool.Pool, writers, n int, write func
 // waitCompleted polls until n rows of taskType created since start are
 // completed (or timeout), and returns how many and when the last one was.
 func waitCompleted(ctx context.Context, pool *pgxpool.Pool, taskType string, start time.Time, n int, timeout time.Duration) (int, time.Time, error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		var done int
-		var last *time.Time
-		err := pool.QueryRow(ctx, `SELECT count(*), max(completed_at) FROM outbox
+	var done int
+	var last *time.Time
+	var err error
+	_ = harness.Poll(ctx, timeout, "completed "+taskType+" tasks", func() bool {
+		err = pool.QueryRow(ctx, `SELECT count(*), max(completed_at) FROM outbox
 			WHERE task_type = $1 AND created_at >= $2 AND completed_at IS NOT NULL`, taskType, start.Add(-time.Second)).Scan(&done, &last)
-		if err != nil {
-			return 0, time.Time{}, fmt.Errorf("outbox progress: %w", err)
-		}
-		if done >= n || time.Now().After(deadline) {
-			if last == nil {
-				return done, time.Now(), nil
-			}
-			return done, *last, nil
-		}
-		select {
-		case <-ctx.Done():
-			return done, time.Now(), ctx.Err()
-		case <-time.After(20 * time.Millisecond): // polling for completion, with a deadline
-		}
+		return err != nil || done >= n
+	})
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("outbox progress: %w", err)
 	}
+	if last == nil {
+		return done, time.Now(), ctx.Err()
+	}
+	return done, *last, ctx.Err()
 }
