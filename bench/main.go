@@ -36,16 +36,18 @@ type subcommand struct {
 	run        func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
-var subcommands = []subcommand{
-	{"load", "throughput and latency against the SPEC targets (make bench)", load.Run},
-	{"faults", "Redis, PostgreSQL, worker and SMTP faults under load (make faults)", faults.Run},
-	{"abuse", "one user floods image work, another must stay served (make abuse)", abuse.Run},
-	{"cluster", "rolling deploys and failover of a loopback cluster (make cluster)", cluster.Run},
+func subcommands() []subcommand {
+	return []subcommand{
+		{"load", "throughput and latency against the SPEC targets (make bench)", load.Run},
+		{"faults", "Redis, PostgreSQL, worker and SMTP faults under load (make faults)", faults.Run},
+		{"abuse", "one user floods image work, another must stay served (make abuse)", abuse.Run},
+		{"cluster", "rolling deploys and failover of a loopback cluster (make cluster)", cluster.Run},
+	}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
-		for _, c := range subcommands {
+		for _, c := range subcommands() {
 			if c.name == args[0] {
 				return c.run(ctx, args[1:], stdout, stderr)
 			}
@@ -53,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bench: unknown subcommand %q\n", args[0])
 	}
 	fmt.Fprintln(stderr, "usage: go run ./bench <subcommand> [flags]")
-	for _, c := range subcommands {
+	for _, c := range subcommands() {
 		fmt.Fprintf(stderr, "  %-8s %s\n", c.name, c.what)
 	}
 	return 2

@@ -1,5 +1,6 @@
-// Package faults is the fault injector (`bench faults`, make faults): it runs the real binary under a steady mixed load and breaks
-// what it depends on, one fault at a time: Redis restarted and flushed,
+// Package faults is the fault injector (`bench faults`, make faults): it
+// runs the real binary under a steady mixed load and breaks what it
+// depends on, one fault at a time: Redis restarted and flushed,
 // PostgreSQL restarted, a worker SIGKILLed during an export and during
 // email sending, the SMTP server answering 451. PostgreSQL and Redis are
 // dedicated instances the harness starts (never the machine's shared
