@@ -1,8 +1,6 @@
 package abuse
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,14 +16,9 @@ import (
 // the table and JSON written. Latencies are never asserted.
 func TestShortFloodServesTheSecondUser(t *testing.T) {
 	t.Parallel()
-	bin := harness.BuildBinary(t)
-	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	args := []string{"-bin", bin, "-out", out, "-short", "-db", fmt.Sprintf("apistarter_abuse_t%d", os.Getpid())}
-	if code := Run(ctx, args, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, stderr.String(), stdout.String())
+	out, code, stdout, stderr := harness.RunCommand(t, Run, 2*time.Minute, "-short", "-db", fmt.Sprintf("apistarter_abuse_t%d", os.Getpid()))
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, stderr, stdout)
 	}
 	b, err := os.ReadFile(filepath.Join(out, "abuse-latest.json"))
 	if err != nil {

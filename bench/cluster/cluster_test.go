@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -25,17 +24,13 @@ func TestClusterRollingDeploysLoseNothing(t *testing.T) {
 		}
 	}
 	t.Parallel()
-	bin := harness.BuildBinary(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	code := Run(ctx, []string{"-bin", bin, "-out", t.TempDir(), "-short"}, &stdout, &stderr)
-	t.Logf("exit %d\n%s", code, stdout.String())
+	_, code, stdout, stderr := harness.RunCommand(t, Run, 5*time.Minute, "-short")
+	t.Logf("exit %d\n%s", code, stdout)
 	if code != 0 {
-		t.Fatalf("cluster run failed (exit %d)\nstderr:\n%s", code, stderr.String())
+		t.Fatalf("cluster run failed (exit %d)\nstderr:\n%s", code, stderr)
 	}
 	for _, want := range []string{"api-rolling", "worker-rolling", "redis-failover", "expand-rollout", "first task processed after failover"} {
-		if !strings.Contains(stdout.String(), want) {
+		if !strings.Contains(stdout, want) {
 			t.Errorf("table lacks %q", want)
 		}
 	}
