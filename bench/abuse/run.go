@@ -47,7 +47,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.height, "height", 5000, "image height (8000×5000 is the 40 MP limit)")
 	fs.IntVar(&o.budgetMiB, "budget-mib", 768, "IMAGE_MEMORY_BUDGET_MIB of the server")
 	fs.IntVar(&o.ceilingMiB, "ceiling-mib", 1024, "the server's peak RSS must stay under this")
-	err := o.Parse(fs, args, map[string]string{"bulk": "2", "avatars": "2", "files": "1", "width": "2000", "height": "1500"})
+	err := o.Parse(fs, args, map[string]string{"bulk": "2", "avatars": "2", "files": "1", "width": "1000", "height": "750"})
 	if err != nil {
 		return harness.FlagError("abuse", err, stderr)
 	}
