@@ -64,17 +64,17 @@ openapi-lint: client-deps ## lint docs/openapi.json
 	node $(TSCLIENT)/node_modules/@redocly/cli/bin/cli.js lint --format=summary --max-problems 1000 docs/openapi.json
 
 bench: services build
-	$(GO) run ./bench $(BENCH_ARGS)
+	$(GO) run ./bench load $(BENCH_ARGS)
 
 faults: services build
-	$(GO) run ./bench/faults $(FAULT_ARGS)
+	$(GO) run ./bench faults $(FAULT_ARGS)
 
-# One user floods image work; another must stay served (see bench/abuse).
+# One user floods image work; another must stay served (go run ./bench abuse).
 abuse: services build
-	$(GO) run ./bench/abuse $(ABUSE_ARGS)
+	$(GO) run ./bench abuse $(ABUSE_ARGS)
 
 clean:
 	rm -rf bin var
 
 cluster: services build ## HAProxy, 2×serve/worker/scheduler, PgBouncer, Redis Sentinel: rolling deploys and failover
-	$(GO) run ./bench/cluster $(CLUSTER_ARGS)
+	$(GO) run ./bench cluster $(CLUSTER_ARGS)

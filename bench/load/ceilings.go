@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"context"
@@ -30,7 +30,8 @@ var (
 // measureCeilings runs pgbench -S on a small pgbench database of the same
 // PostgreSQL, and redis-benchmark GET/SET on the run's Redis database: what
 // the services give with no application in between.
-func measureCeilings(ctx context.Context, e *benchEnv, o *options, rep *report) error {
+func measureCeilings(ctx context.Context, e *env, rep *report) error {
+	o := e.o
 	for _, tool := range []string{"pgbench", "redis-benchmark"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s is not installed (Debian/Ubuntu: apt-get install postgresql-client redis-tools): %w", tool, err)
@@ -38,11 +39,11 @@ func measureCeilings(ctx context.Context, e *benchEnv, o *options, rep *report) 
 	}
 	c := &ceilings{Note: "same PostgreSQL, no application"}
 	rep.Ceilings = c
-	pg, err := pgx.ParseConfig(o.pgAdmin)
+	pg, err := pgx.ParseConfig(o.PgAdmin)
 	if err != nil {
 		return err
 	}
-	if err := harness.RecreateDatabase(ctx, o.pgAdmin, o.pgbenchDB); err != nil {
+	if err := harness.RecreateDatabase(ctx, o.PgAdmin, o.pgbenchDB); err != nil {
 		return err
 	}
 	conn := []string{"-h", pg.Host, "-p", strconv.Itoa(int(pg.Port)), "-U", pg.User}
@@ -54,7 +55,7 @@ func measureCeilings(ctx context.Context, e *benchEnv, o *options, rep *report) 
 		return err
 	}
 	secs := "10"
-	if o.short {
+	if o.Short {
 		secs = "1"
 	}
 	c.PgbenchArgs = " -c 16 -j 2 -T " + secs
@@ -68,16 +69,16 @@ func measureCeilings(ctx context.Context, e *benchEnv, o *options, rep *report) 
 	}
 	c.PgbenchTPS, _ = strconv.ParseFloat(m[1], 64)
 
-	host, port, err := net.SplitHostPort(o.redisAddr)
+	host, port, err := net.SplitHostPort(o.Redis)
 	if err != nil {
 		return err
 	}
 	n := "200000"
-	if o.short {
+	if o.Short {
 		n = "5000"
 	}
 	c.RedisArgs = "-t get,set -q -n " + n
-	out, err = harness.Run(ctx, nil, "", "redis-benchmark", "-h", host, "-p", port, "--dbnum", strconv.Itoa(e.lease.DB),
+	out, err = harness.Run(ctx, nil, "", "redis-benchmark", "-h", host, "-p", port, "--dbnum", strconv.Itoa(e.RedisDB),
 		"-t", "get,set", "-q", "-n", n)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"context"
@@ -44,16 +44,17 @@ func (m missingCache) Lookup(ctx context.Context, userID int64, slug string) (au
 // the database, and the whole per-request scope resolution (session + org +
 // role, one SQL statement) with the cache hit and missed. One client, back
 // to back: latency, not throughput.
-func measurePermissions(ctx context.Context, e *benchEnv, o *options, rep *report) error {
+func measurePermissions(ctx context.Context, e *env, rep *report) error {
+	o := e.o
 	d := time.Second
-	if o.short {
+	if o.Short {
 		d = 200 * time.Millisecond
 	}
 	tokens, err := auth.NewTokens(e.cfg.JWTSigningKeys, e.cfg.JWTIssuer, e.cfg.JWTAudience)
 	if err != nil {
 		return err
 	}
-	q := sqlc.New(e.pool)
+	q := sqlc.New(e.Pool)
 	slug, token := e.fix.Org.Slug, e.tokens[1]
 	user := e.fix.Members[0]
 	local := orgs.NewPermissionCache(e.rdb, time.Hour, orgs.DefaultLocalEntries)
@@ -103,7 +104,7 @@ func measurePermissions(ctx context.Context, e *benchEnv, o *options, rep *repor
 	}
 	dbNs, err := step("permission check: membership query", "SELECT role FROM memberships", func() error {
 		var role string
-		return e.pool.QueryRow(ctx, `SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2`, e.fix.Org.ID, user.ID).Scan(&role)
+		return e.Pool.QueryRow(ctx, `SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2`, e.fix.Org.ID, user.ID).Scan(&role)
 	})
 	if err != nil {
 		return err

@@ -1,17 +1,11 @@
-package main
+package load
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"maps"
 	"os"
-	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"apistarter/bench/harness"
@@ -78,7 +72,7 @@ func newReport(o *options) *report {
 		Settings: map[string]any{
 			"contacts": o.contacts, "tags": o.tags, "members": o.members, "concurrency": o.concurrency,
 			"duration_s": o.duration.Seconds(), "warmup_s": o.warmup.Seconds(), "tasks": o.tasks,
-			"export_sizes": o.exportSizes, "short": o.short,
+			"export_sizes": o.exportSizes, "short": o.Short,
 		},
 	}
 }
@@ -116,15 +110,19 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-// header is the first line of the table, above the columns.
-func (r *report) header() string {
+// table is the report as a table under its header.
+func (r *report) table() *harness.Report {
+	if r == nil {
+		return nil
+	}
 	h := fmt.Sprintf("apistarter benchmark — %s, %d CPUs, %s; load average %.1f at start, %.1f at finish",
 		r.StartedAt.Format("2006-01-02 15:04 UTC"), r.Machine.CPUs, r.Machine.GoVersion, r.Machine.LoadStart, r.Machine.LoadFinish)
 	if r.Machine.LoadStart > float64(r.Machine.CPUs) || r.Machine.LoadFinish > float64(r.Machine.CPUs) {
 		h += " (busy machine: figures are noisy)"
 	}
-	return h + fmt.Sprintf("\n%v contacts, %v clients, %vs per scenario after %vs warm-up",
-		r.Settings["contacts"], r.Settings["concurrency"], r.Settings["duration_s"], r.Settings["warmup_s"])
+	return &harness.Report{Name: "bench", Latest: "latest", Started: r.StartedAt, Data: r, Pass: true, Rows: r.rows(),
+		Title: []string{h, fmt.Sprintf("%v contacts, %v clients, %vs per scenario after %vs warm-up",
+			r.Settings["contacts"], r.Settings["concurrency"], r.Settings["duration_s"], r.Settings["warmup_s"])}}
 }
 
 // rows is the table: a header row, then one row per measurement.
@@ -132,26 +130,26 @@ func (r *report) rows() [][]string {
 	out := [][]string{{"scenario", "rate", "p50", "p90", "p99", "errors", "target", "", "÷pgbench -S", "÷redis GET", "notes"}}
 	row := func(cells ...string) { out = append(out, cells) }
 	for _, h := range r.HTTP {
-		row(h.Name, thousands(h.RPS)+" req/s", msec(h.P50ms), msec(h.P90ms), msec(h.P99ms), errorsCell(h.Errors, h.ByStatus),
-			h.Target, mark(h.Pass), times(h.VsPgbench), times(h.VsRedisGet), "")
+		row(h.Name, thousands(h.RPS)+" req/s", msec(h.P50ms), msec(h.P90ms), msec(h.P99ms), harness.Counts(h.ByStatus),
+			h.Target, harness.Mark(h.Pass), times(h.VsPgbench), times(h.VsRedisGet), "")
 	}
 	for _, q := range r.Queue {
 		row(q.Name, thousands(q.PerSecond)+" tasks/s", "", "", "", strconv.Itoa(q.Lost)+" lost",
-			q.Target, mark(q.Pass), times(q.VsPgbench), times(q.VsRedisGet), q.Note)
+			q.Target, harness.Mark(q.Pass), times(q.VsPgbench), times(q.VsRedisGet), q.Note)
 	}
 	if p := r.Permissions; p != nil {
 		for _, m := range p.Steps {
 			row(m.Name, thousands(m.OpsPerSec)+" ops/s", usec(m.NsPerOp), "", "", "", "", "", "", "", m.Note)
 		}
 		for _, c := range p.Comparisons {
-			row(c.Name, fmt.Sprintf("%.1f× cheaper", c.Speedup), "", "", "", "", "≥ 10× cheaper", mark(&c.Pass), "", "", c.Note)
+			row(c.Name, fmt.Sprintf("%.1f× cheaper", c.Speedup), "", "", "", "", "≥ 10× cheaper", harness.Mark(&c.Pass), "", "", c.Note)
 		}
 	}
 	if u := r.Upload; u != nil {
-		row(u.Name, "", seconds(u.MedianS), "", seconds(u.MaxS)+" max", strconv.Itoa(u.Errors), "≤ 2 s", mark(&u.Pass), "", "", u.Note)
+		row(u.Name, "", seconds(u.MedianS), "", seconds(u.MaxS)+" max", strconv.Itoa(u.Errors), "≤ 2 s", harness.Mark(&u.Pass), "", "", u.Note)
 	}
 	for _, e := range r.Exports {
-		row(e.Name, thousands(e.ContactsPerS)+" contacts/s", seconds(e.Seconds), "", "", okErr(e.Status), e.Target, mark(e.Pass), "", "", e.Note)
+		row(e.Name, thousands(e.ContactsPerS)+" contacts/s", seconds(e.Seconds), "", "", okErr(e.Status), e.Target, harness.Mark(e.Pass), "", "", e.Note)
 	}
 	if c := r.Ceilings; c != nil {
 		row("ceiling: pgbench -S"+c.PgbenchArgs, thousands(c.PgbenchTPS)+" TPS", "", "", "", "", "", "", "1.00×", "", c.Note)
@@ -159,52 +157,6 @@ func (r *report) rows() [][]string {
 		row("ceiling: redis-benchmark SET", thousands(c.RedisSet)+" ops/s", "", "", "", "", "", "", "", "", "")
 	}
 	return out
-}
-
-// print writes the one table.
-func (r *report) print(w io.Writer) {
-	fmt.Fprintf(w, "\n%s\n\n", r.header())
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, cells := range r.rows() {
-		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
-	}
-	_ = tw.Flush()
-}
-
-// markdown is the same table for the README.
-func (r *report) markdown() string {
-	var b strings.Builder
-	for _, line := range strings.Split(r.header(), "\n") {
-		b.WriteString(line + "  \n")
-	}
-	b.WriteString("\n")
-	for i, cells := range r.rows() {
-		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-		if i == 0 {
-			b.WriteString(strings.Repeat("|---", len(cells)) + "|\n")
-		}
-	}
-	return b.String()
-}
-
-// save writes the JSON to dir/bench-<time>.json and dir/latest.json, and
-// the table as Markdown to dir/latest.md.
-func (r *report) save(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "bench-"+r.StartedAt.Format("20060102-150405")+".json")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "latest.md"), []byte(r.markdown()), 0o644); err != nil {
-		return "", err
-	}
-	return path, os.WriteFile(filepath.Join(dir, "latest.json"), b, 0o644)
 }
 
 func loadAverage() float64 {
@@ -264,28 +216,6 @@ func times(v float64) string {
 	default:
 		return fmt.Sprintf("%.2f×", v)
 	}
-}
-
-func mark(pass *bool) string {
-	switch {
-	case pass == nil:
-		return ""
-	case *pass:
-		return "✓"
-	default:
-		return "✗"
-	}
-}
-
-func errorsCell(n int, by map[string]int) string {
-	if n == 0 {
-		return "0"
-	}
-	parts := make([]string, 0, len(by))
-	for _, k := range slices.Sorted(maps.Keys(by)) {
-		parts = append(parts, fmt.Sprintf("%s×%d", k, by[k]))
-	}
-	return strconv.Itoa(n) + " (" + strings.Join(parts, " ") + ")"
 }
 
 func okErr(status string) string {

@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"context"
@@ -24,7 +24,8 @@ type uploadResult struct {
 // measureUpload posts a JPEG (12 megapixels by default) to the image library, one at a
 // time: the whole pipeline (sniff, decode, orient, four variants and the
 // original as WebP, stored) inside one request.
-func measureUpload(ctx context.Context, e *benchEnv, o *options, rep *report) error {
+func measureUpload(ctx context.Context, e *env, rep *report) error {
+	o := e.o
 	w, h := o.uploadSize[0], o.uploadSize[1]
 	img, err := harness.JPEG(w, h)
 	if err != nil {
@@ -39,7 +40,7 @@ func measureUpload(ctx context.Context, e *benchEnv, o *options, rep *report) er
 		el := time.Since(start).Seconds()
 		if err != nil || st != http.StatusOK {
 			res.Errors++
-			fmt.Fprintf(e.log, "bench:   upload %d: status %d %v %.200s\n", i+1, st, err, b)
+			e.Logf("  upload %d: status %d %v %.200s", i+1, st, err, b)
 			continue
 		}
 		res.Runs = append(res.Runs, el)

@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"context"
@@ -20,7 +20,7 @@ type scenario struct {
 	next   harness.Next
 }
 
-func scenarios(e *benchEnv) []scenario {
+func scenarios(e *env) []scenario {
 	org := "/api/v1/orgs/" + e.fix.Org.Slug
 	n := e.fix.Org.Contacts
 	terms := harness.SearchTerms()
@@ -52,7 +52,7 @@ func scenarios(e *benchEnv) []scenario {
 	}
 	assign := func(r *rand.Rand, w int) (harness.Request, int) {
 		id := e.fix.ContactIDs[r.IntN(len(e.fix.ContactIDs))]
-		body, _ := json.Marshal([]string{harness.TagName(r.IntN(e.opts.tags)), harness.TagName(r.IntN(e.opts.tags))})
+		body, _ := json.Marshal([]string{harness.TagName(r.IntN(e.o.tags)), harness.TagName(r.IntN(e.o.tags))})
 		return harness.Request{Method: http.MethodPost, Path: fmt.Sprintf("%s/tags/contacts/contact/%d/", org, id), Token: token(w), Body: body}, 200
 	}
 	urls := func(r *rand.Rand, w int) (harness.Request, int) {
@@ -105,7 +105,8 @@ const largeOrg = 1_000_000
 
 // runScenarios measures each scenario in turn with the same clients
 // (those whose name contains -only, if given).
-func runScenarios(ctx context.Context, e *benchEnv, o *options, rep *report) error {
+func runScenarios(ctx context.Context, e *env, rep *report) error {
+	o := e.o
 	for _, sc := range scenarios(e) {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -115,7 +116,7 @@ func runScenarios(ctx context.Context, e *benchEnv, o *options, rep *report) err
 		}
 		r := harness.Measure(ctx, e.client, sc.name, o.concurrency, o.warmup, o.duration, sc.next)
 		rep.addHTTP(r, sc.target)
-		fmt.Fprintf(e.log, "bench:   %-28s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d\n", r.Name, r.RPS, r.P50ms, r.P99ms, r.Errors)
+		e.Logf("  %-28s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d", r.Name, r.RPS, r.P50ms, r.P99ms, r.Errors)
 	}
 	return nil
 }

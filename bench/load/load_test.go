@@ -1,8 +1,7 @@
-package main
+package load
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -19,20 +18,14 @@ import (
 // table and the JSON. Timings are never asserted.
 func TestBenchHarnessRuns(t *testing.T) {
 	t.Parallel()
-	bin := harness.BuildBinary(t)
-	out := t.TempDir()
 	pid := os.Getpid()
-	args := []string{"-bin", bin, "-out", out, "-short", "-drop",
+	out, code, table, stderr := harness.RunCommand(t, Run, 3*time.Minute, "-short", "-drop",
 		"-db", fmt.Sprintf("apistarter_bench_t%d", pid), "-pgbench-db", fmt.Sprintf("apistarter_pgbench_t%d", pid),
 		"-n", "200", "-members", "3", "-c", "4", "-d", "1500ms", "-warmup", "200ms",
-		"-tasks", "40", "-exports", "200,300", "-uploads", "1", "-upload-size", "800x600"}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	if code := run(ctx, args, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, stderr.String(), stdout.String())
+		"-tasks", "40", "-exports", "200,300", "-uploads", "1", "-upload-size", "800x600")
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s\nstdout:\n%s", code, stderr, table)
 	}
-	table := stdout.String()
 	for _, want := range []string{"contacts list (limit 20)", "contacts search, 1 char", "contacts search, 2 chars",
 		"contacts search, 3+ chars", "contacts search, 2 terms", "contacts search, every row", "GET /users/me", "login (POST /token/pair)", "mixed read/write",
 		"emails via outbox", "permission check: cache hit", "image upload", "export 300 contacts", "ceiling: pgbench -S", "ceiling: redis-benchmark GET"} {

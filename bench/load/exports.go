@@ -1,9 +1,8 @@
-package main
+package load
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"apistarter/bench/harness"
@@ -21,20 +20,13 @@ type exportResult struct {
 	Note         string  `json:"note"`
 }
 
-type exportJob struct {
-	ID          string     `json:"id"`
-	Status      string     `json:"status"`
-	StartedAt   *time.Time `json:"started_at"`
-	CompletedAt *time.Time `json:"completed_at"`
-	Error       string     `json:"error_message"`
-}
-
 // measureExports seeds one org per size (the benchmark org when the size
 // matches) and exports it through the API: 202, then the worker process
 // builds the archive while the harness polls the job. The time is the
 // job's own (started_at → completed_at); the memory is the worker's peak
 // RSS during the export (its high-water mark is reset before).
-func measureExports(ctx context.Context, e *benchEnv, o *options, rep *report) error {
+func measureExports(ctx context.Context, e *env, rep *report) error {
+	o := e.o
 	for _, n := range o.exportSizes {
 		org := e.fix.Org
 		if n != org.Contacts {
@@ -52,40 +44,32 @@ func measureExports(ctx context.Context, e *benchEnv, o *options, rep *report) e
 			return err
 		}
 		rep.Exports = append(rep.Exports, r)
-		fmt.Fprintf(e.log, "bench:   export %d contacts: %s in %.2f s, peak RSS %.0f MiB\n", n, r.Status, r.Seconds, r.PeakRSSMiB)
+		e.Logf("  export %d contacts: %s in %.2f s, peak RSS %.0f MiB", n, r.Status, r.Seconds, r.PeakRSSMiB)
 	}
 	// SPEC: memory stays flat as the org grows.
 	if len(rep.Exports) > 1 {
 		first, last := rep.Exports[0], &rep.Exports[len(rep.Exports)-1]
 		flat := last.PeakRSSMiB <= 1.5*first.PeakRSSMiB
-		last.Note += fmt.Sprintf("; RSS %.2f× the %d-contact run (target ≤ 1.5×%s)", last.PeakRSSMiB/first.PeakRSSMiB, first.Contacts, mark(&flat))
+		last.Note += fmt.Sprintf("; RSS %.2f× the %d-contact run (target ≤ 1.5×%s)", last.PeakRSSMiB/first.PeakRSSMiB, first.Contacts, harness.Mark(&flat))
 	}
 	return nil
 }
 
-func exportOnce(ctx context.Context, e *benchEnv, org harness.Org) (exportResult, error) {
+func exportOnce(ctx context.Context, e *env, org harness.Org) (exportResult, error) {
 	res := exportResult{Name: fmt.Sprintf("export %s contacts", thousands(float64(org.Contacts))), Contacts: org.Contacts, Target: "≥ 50,000 contacts/s"}
-	base := "/api/v1/orgs/" + org.Slug + "/exports/"
 	e.worker.ResetPeakRSS()
-	var job exportJob
-	if err := e.client.JSON(ctx, harness.Request{Method: http.MethodPost, Path: base, Token: e.tokens[0]}, http.StatusAccepted, &job); err != nil {
+	job, err := e.client.RequestExport(ctx, org.Slug, e.tokens[0])
+	if err != nil {
 		return res, err
 	}
-	deadline := time.Now().Add(2*time.Minute + time.Duration(org.Contacts)*time.Millisecond)
-	for job.Status == "pending" || job.Status == "processing" {
-		if time.Now().After(deadline) {
-			res.Status = "timeout (" + job.Status + ")"
-			res.Note = "is the export handler registered in the worker?"
-			return res, nil
-		}
-		select {
-		case <-ctx.Done():
+	timeout := 2*time.Minute + time.Duration(org.Contacts)*time.Millisecond
+	if !e.client.WaitExport(ctx, job, timeout, (*harness.Export).Finished) {
+		if ctx.Err() != nil {
 			return res, ctx.Err()
-		case <-time.After(100 * time.Millisecond): // polling the job, with a deadline
 		}
-		if err := e.client.JSON(ctx, harness.Request{Method: http.MethodGet, Path: base + job.ID + "/", Token: e.tokens[0]}, http.StatusOK, &job); err != nil {
-			return res, err
-		}
+		res.Status = "timeout (" + job.Status + ")"
+		res.Note = "is the export handler registered in the worker?"
+		return res, nil
 	}
 	res.Status = job.Status
 	res.PeakRSSMiB = float64(e.worker.PeakRSS()) / (1 << 20)

@@ -1,4 +1,4 @@
-package main
+package load
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"apistarter/bench/harness"
 	"apistarter/internal/jobs"
 	"apistarter/internal/mail"
 
@@ -32,7 +33,8 @@ type queueResult struct {
 // transaction, 16 writers, as request handlers do) and times commit →
 // done: no-op tasks until their rows are completed, emails until the SMTP
 // sink has every one.
-func measureQueue(ctx context.Context, e *benchEnv, o *options, rep *report) error {
+func measureQueue(ctx context.Context, e *env, rep *report) error {
+	o := e.o
 	n := o.tasks
 	// storage:delete with no keys is the cheapest registered handler: the
 	// figure is the queue's own cost.
@@ -41,13 +43,13 @@ func measureQueue(ctx context.Context, e *benchEnv, o *options, rep *report) err
 		return err
 	}
 	start := time.Now()
-	if err := enqueue(ctx, e.pool, o.concurrency, n, func(ctx context.Context, out *jobs.Outbox, tx pgx.Tx, _ int) error {
+	if err := enqueue(ctx, e.Pool, o.concurrency, n, func(ctx context.Context, out *jobs.Outbox, tx pgx.Tx, _ int) error {
 		_, err := out.Enqueue(ctx, tx, noop)
 		return err
 	}); err != nil {
 		return err
 	}
-	done, last, err := waitCompleted(ctx, e.pool, "storage:delete", start, n, queueTimeout(n))
+	done, last, err := waitCompleted(ctx, e.Pool, "storage:delete", start, n, queueTimeout(n))
 	if err != nil {
 		return err
 	}
@@ -58,7 +60,7 @@ func measureQueue(ctx context.Context, e *benchEnv, o *options, rep *report) err
 		q.PerSecond = float64(done) / q.Seconds
 	}
 	rep.Queue = append(rep.Queue, q)
-	fmt.Fprintf(e.log, "bench:   no-op tasks: %d/%d in %.2f s\n", done, n, q.Seconds)
+	e.Logf("  no-op tasks: %d/%d in %.2f s", done, n, q.Seconds)
 
 	run := time.Now().UnixNano()
 	rcpts := make([]string, n)
@@ -66,7 +68,7 @@ func measureQueue(ctx context.Context, e *benchEnv, o *options, rep *report) err
 		rcpts[i] = fmt.Sprintf("q%d-%d@bench.example.com", run, i)
 	}
 	start = time.Now()
-	err = enqueue(ctx, e.pool, o.concurrency, n, func(ctx context.Context, out *jobs.Outbox, tx pgx.Tx, i int) error {
+	err = enqueue(ctx, e.Pool, o.concurrency, n, func(ctx context.Context, out *jobs.Outbox, tx pgx.Tx, i int) error {
 		msg := mail.Message{To: []string{rcpts[i]}, Subject: fmt.Sprintf("Benchmark message %d", i),
 			Text: "This message measures the outbox, the relay, the worker and SMTP.\n"}
 		_, err := out.EnqueueEmail(ctx, tx, msg)
@@ -75,16 +77,16 @@ func measureQueue(ctx context.Context, e *benchEnv, o *options, rep *report) err
 	if err != nil {
 		return err
 	}
-	got := e.sink.WaitDelivered(rcpts, queueTimeout(n))
+	got := e.Sink.WaitDelivered(rcpts, queueTimeout(n))
 	elapsed := time.Since(start)
-	_, dups := e.sink.Delivered(rcpts)
+	_, dups := e.Sink.Delivered(rcpts)
 	pass := false
 	q = queueResult{Name: "emails via outbox → SMTP sink", Tasks: n, Seconds: elapsed.Seconds(),
 		PerSecond: float64(got) / elapsed.Seconds(), Lost: n - got, Duplicates: dups, Target: "≥ 3,300/s", Pass: &pass,
 		Note: fmt.Sprintf("commit → accepted by SMTP; %d duplicates", dups)}
 	pass = q.PerSecond >= 3300 && q.Lost == 0 && dups == 0
 	rep.Queue = append(rep.Queue, q)
-	fmt.Fprintf(e.log, "bench:   emails: %d/%d in %.2f s\n", got, n, elapsed.Seconds())
+	e.Logf("  emails: %d/%d in %.2f s", got, n, elapsed.Seconds())
 	return nil
 }
 
@@ -122,25 +124,19 @@ func enqueue(ctx context.Context, pool *pgxpool.Pool, writers, n int, write func
 // waitCompleted polls until n rows of taskType created since start are
 // completed (or timeout), and returns how many and when the last one was.
 func waitCompleted(ctx context.Context, pool *pgxpool.Pool, taskType string, start time.Time, n int, timeout time.Duration) (int, time.Time, error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		var done int
-		var last *time.Time
-		err := pool.QueryRow(ctx, `SELECT count(*), max(completed_at) FROM outbox
+	var done int
+	var last *time.Time
+	var err error
+	_ = harness.Poll(ctx, timeout, "completed "+taskType+" tasks", func() bool {
+		err = pool.QueryRow(ctx, `SELECT count(*), max(completed_at) FROM outbox
 			WHERE task_type = $1 AND created_at >= $2 AND completed_at IS NOT NULL`, taskType, start.Add(-time.Second)).Scan(&done, &last)
-		if err != nil {
-			return 0, time.Time{}, fmt.Errorf("outbox progress: %w", err)
-		}
-		if done >= n || time.Now().After(deadline) {
-			if last == nil {
-				return done, time.Now(), nil
-			}
-			return done, *last, nil
-		}
-		select {
-		case <-ctx.Done():
-			return done, time.Now(), ctx.Err()
-		case <-time.After(20 * time.Millisecond): // polling for completion, with a deadline
-		}
+		return err != nil || done >= n
+	})
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("outbox progress: %w", err)
 	}
+	if last == nil {
+		return done, time.Now(), ctx.Err()
+	}
+	return done, *last, ctx.Err()
 }
