@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"html"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -254,5 +255,72 @@ func TestSearchAndPagination(t *testing.T) {
 	}
 	if st, _, _ := b.get("/admin/users/abc"); st != http.StatusNotFound {
 		t.Fatalf("bad user id: %d, want 404", st)
+	}
+}
+
+// TestTransferOwnershipDemotesTheOtherOwners: one transaction makes the
+// member the owner and every previous owner an admin; personal orgs keep
+// their creator.
+func TestTransferOwnershipDemotesTheOtherOwners(t *testing.T) {
+	r := newRig(t)
+	su := r.user(t, "root", "superuser")
+	owner := r.user(t, "owner", "user")
+	heir := r.user(t, "heir", "user")
+	orgID := r.api.CreateGroupOrg(t, owner, "acme")
+	r.api.AddMember(t, "acme", heir, "member")
+	b := r.browser(t)
+	b.mustSignIn(su.Email)
+	csrf := b.csrf()
+	if st, _, _ := b.post("/admin/orgs/"+itoa(orgID)+"/transfer", url.Values{"csrf": {csrf}, "member": {heir.Slug}}); st != http.StatusSeeOther {
+		t.Fatalf("transfer: %d\n%s", st, b.last)
+	}
+	var heirRole, ownerRole string
+	r.scalar(t, &heirRole, `SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2`, heir.ID, orgID)
+	r.scalar(t, &ownerRole, `SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2`, owner.ID, orgID)
+	if heirRole != "owner" || ownerRole != "admin" {
+		t.Fatalf("after transfer: heir %s, previous owner %s", heirRole, ownerRole)
+	}
+	var personal int64
+	r.scalar(t, &personal, `SELECT id FROM organizations WHERE slug = $1`, owner.PersonalOrg)
+	if st, _, _ := b.post("/admin/orgs/"+itoa(personal)+"/transfer", url.Values{"csrf": {csrf}, "member": {owner.Slug}}); st != http.StatusConflict {
+		t.Fatalf("transfer of a personal org: %d, want 409", st)
+	}
+	if st, _, _ := b.post("/admin/orgs/"+itoa(orgID)+"/transfer", url.Values{"csrf": {csrf}, "member": {"nobody"}}); st != http.StatusNotFound {
+		t.Fatalf("transfer to a non-member: %d, want 404", st)
+	}
+}
+
+// TestContentPagesShowThumbnailsThroughSignedLinks: an image uploaded
+// through the API is listed with a signed thumbnail link that serves it.
+func TestContentPagesShowThumbnailsThroughSignedLinks(t *testing.T) {
+	r := newRig(t)
+	staff := r.user(t, "staff", "staff")
+	owner := r.user(t, "owner", "user")
+	orgID := r.api.CreateGroupOrg(t, owner, "acme")
+	st, body := r.api.Upload(t, "/api/v1/orgs/acme/images/", owner.Token, nil,
+		testutil.FormFile{Field: "file", Name: "engine.png", Data: testutil.PNG(t, 48, 32)})
+	if st != http.StatusOK {
+		t.Fatalf("upload: %d %s", st, body)
+	}
+	b := r.browser(t)
+	b.mustSignIn(staff.Email)
+	_, page, _ := b.get("/admin/orgs/" + itoa(orgID) + "/content?tab=images")
+	src := between(page, `<img class="thumb" src="`, `"`)
+	if src == "" {
+		t.Fatalf("no thumbnail:\n%s", page)
+	}
+	// The app signs links for its configured base URL; the test API
+	// listens elsewhere.
+	src = strings.Replace(html.UnescapeString(src), "http://localhost:8000", r.api.URL, 1)
+	resp, err := http.Get(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/webp" {
+		t.Fatalf("thumbnail link: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if _, page, _ := b.get("/admin/orgs/" + itoa(orgID) + "/content?tab=images&q=nothing-like-it"); strings.Contains(page, `class="thumb"`) {
+		t.Fatal("a search that matches nothing still lists the image")
 	}
 }
