@@ -56,7 +56,22 @@ type rig struct {
 	inspector *asynq.Inspector
 }
 
-type rigOption func(*admin.Deps)
+// rigConfig collects the options of a rig.
+type rigConfig struct {
+	limited bool
+	deps    []func(*admin.Deps)
+}
+
+type rigOption func(*rigConfig)
+
+// withDeps adjusts the console's dependencies.
+func withDeps(f func(*admin.Deps)) rigOption {
+	return func(c *rigConfig) { c.deps = append(c.deps, f) }
+}
+
+// withRateLimits enforces the limiter (login throttle and backoff), which
+// the test app leaves off.
+func withRateLimits() rigOption { return func(c *rigConfig) { c.limited = true } }
 
 func newRig(t *testing.T, opts ...rigOption) *rig {
 	t.Helper()
@@ -65,7 +80,11 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lim, err := ratelimit.New(ratelimit.Options{Enabled: false, Redis: s.App.Redis})
+	var cfg rigConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	lim, err := ratelimit.New(ratelimit.Options{Enabled: cfg.limited, Redis: s.App.Redis})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +107,8 @@ func newRig(t *testing.T, opts ...rigOption) *rig {
 		Exports:     exp, Images: s.App.Storage.Private, Tasks: inspector, IPs: lim.IPs(), Log: testutil.Logger(t),
 		Settings: admin.Settings{IdleTimeout: 30 * time.Minute, PublicBaseURL: s.URL, QueuesLinked: true},
 	}
-	for _, o := range opts {
-		o(&d)
+	for _, f := range cfg.deps {
+		f(&d)
 	}
 	h, err := admin.New(d)
 	if err != nil {

@@ -61,7 +61,7 @@ func between(s, from, to string) string {
 // attributes of both settings.
 func TestSessionCookieIsHttpOnlyStrictAndSecureWhenAsked(t *testing.T) {
 	for _, secure := range []bool{false, true} {
-		r := newRig(t, func(d *admin.Deps) { d.Settings.SecureCookies = secure })
+		r := newRig(t, withDeps(func(d *admin.Deps) { d.Settings.SecureCookies = secure }))
 		staff := r.user(t, "staff", "staff")
 		b := r.browser(t)
 		b.get("/admin/login")
@@ -147,9 +147,9 @@ func TestSignOutEndsTheSession(t *testing.T) {
 // TestProductionServesOnlyOverTheBaseScheme: with an https base URL the
 // console redirects plain http pages there and refuses plain http posts.
 func TestProductionServesOnlyOverTheBaseScheme(t *testing.T) {
-	r := newRig(t, func(d *admin.Deps) {
+	r := newRig(t, withDeps(func(d *admin.Deps) {
 		d.Settings.PublicBaseURL, d.Settings.RequireBaseScheme = "https://console.example.com", true
-	})
+	}))
 	b := r.browser(t)
 	st, _, h := b.get("/admin/users?q=a")
 	if st != http.StatusMovedPermanently || h.Get("Location") != "https://console.example.com/admin/users?q=a" {
@@ -217,5 +217,31 @@ func TestSignInFormNeedsItsToken(t *testing.T) {
 	b := r.browser(t)
 	if st, _, _ := b.post("/admin/login", url.Values{"email": {staff.Email}, "password": {password}}); st != http.StatusForbidden {
 		t.Fatalf("sign-in without the form token: %d, want 403", st)
+	}
+}
+
+// TestSignInHasTheAPILoginDefences: after five failures for one address
+// from one network even the right password is refused for a while (the
+// login backoff), and a client gets ten attempts a minute whatever the
+// addresses (the auth_login throttle, shared with the API's login).
+func TestSignInHasTheAPILoginDefences(t *testing.T) {
+	r := newRig(t, withRateLimits())
+	staff := r.user(t, "staff", "staff")
+	b := r.browser(t)
+	for i := 0; i < 5; i++ {
+		if st := b.signIn(staff.Email, "wrong password"); st != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, st)
+		}
+	}
+	if st := b.signIn(staff.Email, password); st != http.StatusTooManyRequests || !strings.Contains(b.last, "Too many attempts") {
+		t.Fatalf("right password after five failures: %d, want 429", st)
+	}
+	for i := 7; i <= 10; i++ {
+		if st := b.signIn("nobody@example.com", "x"); st != http.StatusUnauthorized {
+			t.Fatalf("attempt %d of the minute: %d, want 401", i, st)
+		}
+	}
+	if st := b.signIn("nobody@example.com", "x"); st != http.StatusTooManyRequests {
+		t.Fatalf("eleventh attempt of the minute: %d, want 429", st)
 	}
 }
