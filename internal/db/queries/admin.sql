@@ -127,7 +127,8 @@ LIMIT sqlc.arg(lim) OFFSET sqlc.arg(off);
 -- Recipients and subject are what operators need, and all a finished row
 -- keeps anyway.
 SELECT id, task_type, queue, created_at, relayed_at, completed_at, failed_at, attempts, max_retry, last_error,
-       CASE WHEN task_type = 'email:send' THEN COALESCE(payload->'to', '[]'::jsonb)::text ELSE '' END::text AS recipients,
+       CASE WHEN task_type = 'email:send' AND jsonb_typeof(payload->'to') = 'array'
+            THEN array_to_string(ARRAY(SELECT jsonb_array_elements_text(payload->'to')), ', ') ELSE '' END::text AS recipients,
        CASE WHEN task_type = 'email:send' THEN COALESCE(payload->>'subject', '') ELSE '' END::text AS subject
 FROM outbox
 WHERE (sqlc.arg(task_type)::text = '' OR task_type = sqlc.arg(task_type)::text)

@@ -14,7 +14,8 @@ import (
 
 const adminListOutbox = `-- name: AdminListOutbox :many
 SELECT id, task_type, queue, created_at, relayed_at, completed_at, failed_at, attempts, max_retry, last_error,
-       CASE WHEN task_type = 'email:send' THEN COALESCE(payload->'to', '[]'::jsonb)::text ELSE '' END::text AS recipients,
+       CASE WHEN task_type = 'email:send' AND jsonb_typeof(payload->'to') = 'array'
+            THEN array_to_string(ARRAY(SELECT jsonb_array_elements_text(payload->'to')), ', ') ELSE '' END::text AS recipients,
        CASE WHEN task_type = 'email:send' THEN COALESCE(payload->>'subject', '') ELSE '' END::text AS subject
 FROM outbox
 WHERE ($1::text = '' OR task_type = $1::text)
