@@ -36,31 +36,9 @@ func (s *Service) SignInConsole(ctx context.Context, email, password, clientIP s
 			return ConsoleUser{}, ratelimit.TooMany(res.RetryAfter)
 		}
 	}
-	email = NormalizeEmail(email)
-	subject, source := loginSubject(email), ratelimit.NetworkIdent(clientIP)
-	if s.logins != nil {
-		if wait := s.logins.Locked(ctx, subject, source); wait > 0 {
-			return ConsoleUser{}, ratelimit.TooMany(wait)
-		}
-	}
-	u, err := s.q.ConsoleAccountByEmail(ctx, email)
-	if err != nil && !isNoRows(err) {
-		return ConsoleUser{}, fmt.Errorf("accounts: console sign-in: %w", err)
-	}
-	found := err == nil
-	ok, err := s.hasher.Verify(ctx, password, u.PasswordHash) // "" when not found: dummy work
+	u, err := s.checkCredentials(ctx, email, password, clientIP, "audit: console_login_failed", errNoConsoleAccess)
 	if err != nil {
 		return ConsoleUser{}, err
-	}
-	if !found || !ok || !u.IsActive {
-		if s.logins != nil {
-			s.logins.Failure(ctx, subject, source)
-		}
-		s.log.InfoContext(ctx, "audit: console_login_failed")
-		return ConsoleUser{}, errNoConsoleAccess
-	}
-	if s.logins != nil {
-		s.logins.Success(ctx, subject, source)
 	}
 	if !u.IsStaff && !u.IsSuperuser {
 		s.log.InfoContext(ctx, "audit: console_login_refused", "user_id", u.ID)

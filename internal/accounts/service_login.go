@@ -21,37 +21,50 @@ type Session struct {
 	Email   string
 }
 
+// checkCredentials is the password check of every sign-in (API and admin
+// console): the backoff per (address, client network), the same hashing
+// work for unknown addresses, and one answer, invalid, for an unknown
+// address, a wrong password and an inactive user alike; failEvent is the
+// audit line of a failure.
+func (s *Service) checkCredentials(ctx context.Context, email, password, clientIP, failEvent string, invalid error) (sqlc.AccountByEmailRow, error) {
+	email = NormalizeEmail(email)
+	subject, source := loginSubject(email), ratelimit.NetworkIdent(clientIP)
+	if s.logins != nil {
+		if wait := s.logins.Locked(ctx, subject, source); wait > 0 {
+			return sqlc.AccountByEmailRow{}, ratelimit.TooMany(wait)
+		}
+	}
+	u, err := s.q.AccountByEmail(ctx, email)
+	if err != nil && !isNoRows(err) {
+		return sqlc.AccountByEmailRow{}, fmt.Errorf("accounts: sign-in: %w", err)
+	}
+	found := err == nil
+	ok, err := s.hasher.Verify(ctx, password, u.PasswordHash) // "" when not found: dummy work
+	if err != nil {
+		return sqlc.AccountByEmailRow{}, err
+	}
+	if !found || !ok || !u.IsActive {
+		if s.logins != nil {
+			s.logins.Failure(ctx, subject, source)
+		}
+		s.log.InfoContext(ctx, failEvent)
+		return sqlc.AccountByEmailRow{}, invalid
+	}
+	if s.logins != nil {
+		s.logins.Success(ctx, subject, source)
+	}
+	return u, nil
+}
+
 // Login checks email and password and opens a device session. Unknown
 // addresses, wrong passwords and inactive users get the same 401 after the
 // same amount of hashing work; repeated failures for one address from one
 // client network lock that pair out for a growing time (429). clientIP is
 // the resolved client address ("" when unknown).
 func (s *Service) Login(ctx context.Context, email, password, deviceName, clientIP string) (Session, error) {
-	email = NormalizeEmail(email)
-	subject, source := loginSubject(email), ratelimit.NetworkIdent(clientIP)
-	if s.logins != nil {
-		if wait := s.logins.Locked(ctx, subject, source); wait > 0 {
-			return Session{}, ratelimit.TooMany(wait)
-		}
-	}
-	u, err := s.q.AccountByEmail(ctx, email)
-	if err != nil && !isNoRows(err) {
-		return Session{}, fmt.Errorf("accounts: login: %w", err)
-	}
-	found := err == nil
-	ok, err := s.hasher.Verify(ctx, password, u.PasswordHash) // "" when not found: dummy work
+	u, err := s.checkCredentials(ctx, email, password, clientIP, "audit: login_failed", errInvalidCredentials)
 	if err != nil {
 		return Session{}, err
-	}
-	if !found || !ok || !u.IsActive {
-		if s.logins != nil {
-			s.logins.Failure(ctx, subject, source)
-		}
-		s.log.InfoContext(ctx, "audit: login_failed")
-		return Session{}, errInvalidCredentials
-	}
-	if s.logins != nil {
-		s.logins.Success(ctx, subject, source)
 	}
 	if s.settings.RequireEmailVerification && !u.EmailVerified {
 		return Session{}, apperr.Forbidden("Please verify your email address before logging in.").With("email_verified", false)

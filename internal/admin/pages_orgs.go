@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -12,17 +13,9 @@ import (
 
 // orgs lists organizations matching ?q= (name or slug).
 func (c *Console) orgs(w http.ResponseWriter, r *http.Request, s *session) {
-	q, page := r.URL.Query().Get("q"), pageOf(r)
-	rows, err := c.q.AdminSearchOrgs(r.Context(), sqlc.AdminSearchOrgsParams{Pattern: likePattern(q), Lim: pageSize, Off: int32((page - 1) * pageSize)})
-	if err != nil {
-		c.failErr(w, r, s, err)
-		return
-	}
-	var total int64
-	if len(rows) > 0 {
-		total = rows[0].Total
-	}
-	c.render(w, r, http.StatusOK, "orgs", s, map[string]any{"Q": q, "Rows": rows, "Pager": newPager(r, page, total, len(rows))})
+	searchPage(c, w, r, s, "orgs", func(ctx context.Context, pattern string, lim, off int32) ([]sqlc.AdminSearchOrgsRow, error) {
+		return c.q.AdminSearchOrgs(ctx, sqlc.AdminSearchOrgsParams{Pattern: pattern, Lim: lim, Off: off})
+	}, func(row sqlc.AdminSearchOrgsRow) int64 { return row.Total })
 }
 
 // loadOrg reads the org of the {id} path value.

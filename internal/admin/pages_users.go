@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -21,17 +22,9 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request, s *session) {
 
 // users lists accounts matching ?q= (email, username or name).
 func (c *Console) users(w http.ResponseWriter, r *http.Request, s *session) {
-	q, page := r.URL.Query().Get("q"), pageOf(r)
-	rows, err := c.q.AdminSearchUsers(r.Context(), sqlc.AdminSearchUsersParams{Pattern: likePattern(q), Lim: pageSize, Off: int32((page - 1) * pageSize)})
-	if err != nil {
-		c.failErr(w, r, s, err)
-		return
-	}
-	var total int64
-	if len(rows) > 0 {
-		total = rows[0].Total
-	}
-	c.render(w, r, http.StatusOK, "users", s, map[string]any{"Q": q, "Rows": rows, "Pager": newPager(r, page, total, len(rows))})
+	searchPage(c, w, r, s, "users", func(ctx context.Context, pattern string, lim, off int32) ([]sqlc.AdminSearchUsersRow, error) {
+		return c.q.AdminSearchUsers(ctx, sqlc.AdminSearchUsersParams{Pattern: pattern, Lim: lim, Off: off})
+	}, func(row sqlc.AdminSearchUsersRow) int64 { return row.Total })
 }
 
 // loadUser reads the user of the {id} path value.

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -180,4 +181,22 @@ func likePattern(s string) string {
 	}
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
+}
+
+// searchPage renders a paginated search page of ?q= and ?page=: search
+// returns one page of rows matching the LIKE pattern, each carrying the
+// total count.
+func searchPage[R any](c *Console, w http.ResponseWriter, r *http.Request, s *session, page string,
+	search func(ctx context.Context, pattern string, lim, off int32) ([]R, error), total func(R) int64) {
+	q, n := r.URL.Query().Get("q"), pageOf(r)
+	rows, err := search(r.Context(), likePattern(q), pageSize, int32((n-1)*pageSize))
+	if err != nil {
+		c.failErr(w, r, s, err)
+		return
+	}
+	var count int64
+	if len(rows) > 0 {
+		count = total(rows[0])
+	}
+	c.render(w, r, http.StatusOK, page, s, map[string]any{"Q": q, "Rows": rows, "Pager": newPager(r, n, count, len(rows))})
 }

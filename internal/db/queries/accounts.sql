@@ -1,7 +1,8 @@
 -- Accounts: users, device sessions and pending credentials.
 
 -- name: AccountByEmail :one
-SELECT id, password_hash, email, username, first_name, last_name, is_active, email_verified, auth_version
+SELECT id, password_hash, email, username, first_name, last_name, is_active, email_verified, auth_version,
+       is_staff, is_superuser
 FROM users WHERE lower(email) = lower(sqlc.arg(email)::text);
 
 -- name: AccountEmailExists :one

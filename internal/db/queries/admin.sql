@@ -165,6 +165,3 @@ WHERE organization_id = sqlc.arg(org_id) AND role = 'owner' AND user_id <> sqlc.
 ORDER BY id
 FOR UPDATE;
 
--- name: ConsoleAccountByEmail :one
-SELECT id, email, password_hash, is_active, is_staff, is_superuser, auth_version
-FROM users WHERE lower(email) = lower(sqlc.arg(email));

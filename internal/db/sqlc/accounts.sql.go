@@ -14,7 +14,8 @@ import (
 
 const accountByEmail = `-- name: AccountByEmail :one
 
-SELECT id, password_hash, email, username, first_name, last_name, is_active, email_verified, auth_version
+SELECT id, password_hash, email, username, first_name, last_name, is_active, email_verified, auth_version,
+       is_staff, is_superuser
 FROM users WHERE lower(email) = lower($1::text)
 `
 
@@ -28,6 +29,8 @@ type AccountByEmailRow struct {
 	IsActive      bool
 	EmailVerified bool
 	AuthVersion   int64
+	IsStaff       bool
+	IsSuperuser   bool
 }
 
 // Accounts: users, device sessions and pending credentials.
@@ -44,6 +47,8 @@ func (q *Queries) AccountByEmail(ctx context.Context, email string) (AccountByEm
 		&i.IsActive,
 		&i.EmailVerified,
 		&i.AuthVersion,
+		&i.IsStaff,
+		&i.IsSuperuser,
 	)
 	return i, err
 }

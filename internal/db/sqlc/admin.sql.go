@@ -686,36 +686,6 @@ func (q *Queries) AdminUserMemberships(ctx context.Context, userID int64) ([]Adm
 	return items, nil
 }
 
-const consoleAccountByEmail = `-- name: ConsoleAccountByEmail :one
-SELECT id, email, password_hash, is_active, is_staff, is_superuser, auth_version
-FROM users WHERE lower(email) = lower($1)
-`
-
-type ConsoleAccountByEmailRow struct {
-	ID           int64
-	Email        string
-	PasswordHash string
-	IsActive     bool
-	IsStaff      bool
-	IsSuperuser  bool
-	AuthVersion  int64
-}
-
-func (q *Queries) ConsoleAccountByEmail(ctx context.Context, email string) (ConsoleAccountByEmailRow, error) {
-	row := q.db.QueryRow(ctx, consoleAccountByEmail, email)
-	var i ConsoleAccountByEmailRow
-	err := row.Scan(
-		&i.ID,
-		&i.Email,
-		&i.PasswordHash,
-		&i.IsActive,
-		&i.IsStaff,
-		&i.IsSuperuser,
-		&i.AuthVersion,
-	)
-	return i, err
-}
-
 const deleteAdminSession = `-- name: DeleteAdminSession :exec
 DELETE FROM admin_sessions WHERE token_hash = $1
 `
