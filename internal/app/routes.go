@@ -68,8 +68,13 @@ func (a *App) routes(api huma.API, mux *http.ServeMux) error {
 	mux.Handle("GET "+storage.FilesPath, a.Storage.FilesHandler())
 	mux.Handle("GET "+storage.MediaPath, a.Storage.MediaHandler())
 
-	// The queue dashboard only when DASHBOARD_BASIC_AUTH is set (else 404).
-	if cfg.DashboardBasicAuth != "" {
+	// The queue dashboard only when DASHBOARD_BASIC_AUTH is set; else its
+	// path is a plain 404 (not the console's sign-in page).
+	if cfg.DashboardBasicAuth == "" {
+		mux.HandleFunc(DashboardPath+"/", func(w http.ResponseWriter, r *http.Request) {
+			httpapi.WriteError(w, r, http.StatusNotFound, "Not Found")
+		})
+	} else {
 		d, err := jobs.NewDashboard(a.redisConn, DashboardPath, cfg.DashboardBasicAuth)
 		if err != nil {
 			return fmt.Errorf("app: dashboard: %w", err)
