@@ -56,6 +56,7 @@ func NewCountingServer(t testing.TB, opts ...Option) (*Server, *QueryCounter) {
 	}
 	counter := &QueryCounter{}
 	pcfg.ConnConfig.Tracer = counter
+	pcfg.MaxConns = max(pcfg.MaxConns, 16) // db.Open's floor: benchmarks run 16 clients at once
 	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
 	if err != nil {
 		t.Fatalf("testutil: pool: %v", err)
