@@ -327,7 +327,7 @@ func TestDeployMetricNamesExported(t *testing.T) {
 	}
 	// A task through the outbox and the worker, and a scheduled job.
 	id := enqueueEmail(t, s, "metrics", true)
-	eventually(t, 20*time.Second, "email completed", func() bool { return readOutbox(t, s, id).Completed })
+	testutil.Eventually(t, 20*time.Second, "email completed", func() bool { return readOutbox(t, s, id).Completed })
 	select {
 	case <-ran:
 	case <-time.After(20 * time.Second):
@@ -335,7 +335,7 @@ func TestDeployMetricNamesExported(t *testing.T) {
 	}
 
 	var have map[string][]string
-	eventually(t, 20*time.Second, "worker heartbeat in the registry", func() bool {
+	testutil.Eventually(t, 20*time.Second, "worker heartbeat in the registry", func() bool {
 		families, err := s.App.Metrics.Registry.Gather()
 		if err != nil {
 			t.Fatalf("gather: %v", err)

@@ -70,12 +70,12 @@ func TestMetricsReportTasksQueuesAndOutbox(t *testing.T) {
 	s := testutil.NewServer(t, withSMTP(smtp)...)
 	startWorker(t, s)
 	id := enqueueEmail(t, s, "metrics", true)
-	eventually(t, 10*time.Second, "email completed", func() bool { return readOutbox(t, s, id).Completed })
+	testutil.Eventually(t, 10*time.Second, "email completed", func() bool { return readOutbox(t, s, id).Completed })
 
 	var body string
 	// The row is completed inside the handler; the task counters move when
 	// it returns: wait for both.
-	eventually(t, 10*time.Second, "worker heartbeat and the finished task visible in metrics", func() bool {
+	testutil.Eventually(t, 10*time.Second, "worker heartbeat and the finished task visible in metrics", func() bool {
 		body = s.Scrape(t)
 		return strings.Contains(body, "worker_processes 1") &&
 			strings.Contains(body, `task_duration_seconds_count{type="email:send"} 1`)

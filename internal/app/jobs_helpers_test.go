@@ -127,20 +127,6 @@ func readOutbox(t testing.TB, s *testutil.Server, id uuid.UUID) outboxRow {
 	return r
 }
 
-// eventually polls cond every 10 ms until it holds or timeout passes.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for: %s", timeout, what)
-		}
-		<-tick.C
-	}
-}
-
 // redisOf opens a client on the test's Redis database.
 func redisOf(t testing.TB, s *testutil.Server) *redis.Client {
 	t.Helper()

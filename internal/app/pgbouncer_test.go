@@ -126,7 +126,7 @@ func TestThroughPgBouncerTransactionMode(t *testing.T) {
 	}
 	id, _ := body["id"].(string)
 	smtp.WaitFor(t, 2, 30*time.Second)
-	eventually(t, 10*time.Second, "export ready", func() bool {
+	testutil.Eventually(t, 10*time.Second, "export ready", func() bool {
 		_, job := call(t, s, "GET", "/api/v1/orgs/acme/exports/"+id+"/", owner.Token, "")
 		return job["status"] == "ready"
 	})

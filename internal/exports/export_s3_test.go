@@ -44,7 +44,7 @@ func TestExportToS3IsStreamedPresignedAndExpired(t *testing.T) {
 	orgID := s.CreateGroupOrg(t, owner, "acme")
 	want := seedOrg(t, s, orgID, owner.ID, 12, 2, 2)
 	startWorker(t, s)
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
+	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
 	id := resp["id"].(string)
 
 	text := smtp.WaitFor(t, 1, 30*time.Second)[0].Text
@@ -65,7 +65,7 @@ func TestExportToS3IsStreamedPresignedAndExpired(t *testing.T) {
 		t.Errorf("counts %v", man.Counts)
 	}
 
-	execSQL(t, s, `UPDATE export_jobs SET expires_at = now() - interval '1 second' WHERE id = $1`, id)
+	testutil.Exec(t, s, `UPDATE export_jobs SET expires_at = now() - interval '1 second' WHERE id = $1`, id)
 	var out bytes.Buffer
 	if err := s.App.JobsRun(context.Background(), exports.JobCleanupExpired, &out); err != nil || !strings.Contains(out.String(), "expired=1") {
 		t.Fatalf("cleanup: %s %v", out.String(), err)
