@@ -16,12 +16,9 @@ import (
 
 func TestAdminExportIsBuiltEmailedAndDownloadsTheWholeOrgOnly(t *testing.T) {
 	t.Parallel()
-	smtp, opts := mailServer(t)
-	s := testutil.NewServer(t, opts...)
-	owner := s.CreateUser(t, "owner")
+	s, smtp, owner, orgID := newMailedOrg(t)
 	admin := s.CreateUser(t, "admin")
 	member := s.CreateUser(t, "member")
-	orgID := s.CreateGroupOrg(t, owner, "acme")
 	s.AddMember(t, "acme", admin, "admin")
 	s.AddMember(t, "acme", member, "member")
 	testutil.Exec(t, s, `INSERT INTO invitations (organization_id, email, role, token_hash, invited_by_id, expires_at)
@@ -36,8 +33,7 @@ func TestAdminExportIsBuiltEmailedAndDownloadsTheWholeOrgOnly(t *testing.T) {
 	other := seedOrg(t, s, otherID, otherOwner.ID, 7, 2, 2)
 
 	startWorker(t, s)
-	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", admin.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, "acme", admin.Token)
 	msgs := smtp.WaitFor(t, 1, 30*time.Second)
 	waitStatus(t, s, id, "ready", 5*time.Second)
 

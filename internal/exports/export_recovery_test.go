@@ -24,8 +24,7 @@ func TestExportKilledMidRunIsRecoveredAndCompletesOnce(t *testing.T) {
 	owner := s.CreateUser(t, "owner")
 	orgID := s.CreateGroupOrg(t, owner, "acme")
 	seedOrg(t, s, orgID, owner.ID, 30, 2, 3)
-	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, "acme", owner.Token)
 
 	marker := filepath.Join(t.TempDir(), "mid-run")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -104,8 +103,7 @@ func TestExportCompletesAfterRedisIsFlushed(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
-	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+owner.PersonalOrg+"/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, owner.PersonalOrg, owner.Token)
 	relay, err := s.App.NewRelay()
 	if err != nil {
 		t.Fatal(err)

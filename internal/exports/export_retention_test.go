@@ -16,14 +16,10 @@ import (
 // job turns expired and the emailed link stops working.
 func TestExpiredExportIsDeletedAndItsLinkStopsWorking(t *testing.T) {
 	t.Parallel()
-	smtp, opts := mailServer(t)
-	s := testutil.NewServer(t, opts...)
-	owner := s.CreateUser(t, "owner")
-	orgID := s.CreateGroupOrg(t, owner, "acme")
+	s, smtp, owner, orgID := newMailedOrg(t)
 	seedOrg(t, s, orgID, owner.ID, 3, 1, 1)
 	startWorker(t, s)
-	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, "acme", owner.Token)
 	link := emailedLink(t, s, smtp.WaitFor(t, 1, 30*time.Second)[0].Text)
 	waitStatus(t, s, id, "ready", 5*time.Second)
 	if status, _ := download(t, link); status != http.StatusOK {

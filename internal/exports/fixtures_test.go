@@ -102,6 +102,19 @@ func putObject(t testing.TB, s *testutil.Server, public bool, key, body string) 
 	}
 }
 
+// requestExport starts an export of the org with slug as the holder of
+// token and returns the job's id.
+func requestExport(t testing.TB, s *testutil.Server, slug, token string) string {
+	t.Helper()
+	job := testutil.DecodeResponse[struct {
+		ID string `json:"id"`
+	}](t, s.Do(t, "POST", "/api/v1/orgs/"+slug+"/exports/", token, nil, nil))
+	if job.ID == "" {
+		t.Fatal("export accepted without a job id")
+	}
+	return job.ID
+}
+
 // startWorker runs the app's worker (with its outbox relay) until the test
 // ends.
 func startWorker(t testing.TB, s *testutil.Server) {
@@ -128,6 +141,16 @@ func mailServer(t testing.TB) (*mailtest.Server, []testutil.Option) {
 		testutil.WithEnv("SMTP_PORT", fmt.Sprint(srv.Port())),
 		testutil.WithEnv("SMTP_TLS", "none"),
 	}
+}
+
+// newMailedOrg is a server whose mail goes to smtp, with the group org
+// "acme" of owner; opts adjust the server further.
+func newMailedOrg(t testing.TB, opts ...testutil.Option) (s *testutil.Server, smtp *mailtest.Server, owner *testutil.User, orgID int64) {
+	t.Helper()
+	smtp, mail := mailServer(t)
+	s = testutil.NewServer(t, append(mail, opts...)...)
+	owner = s.CreateUser(t, "owner")
+	return s, smtp, owner, s.CreateGroupOrg(t, owner, "acme")
 }
 
 // waitStatus polls the job until it has status, or fails the test.

@@ -63,7 +63,7 @@ func TestExportReadyEmailNeedsTheRequesterToStillBeAdmin(t *testing.T) {
 			seedOrg(t, s, orgID, owner.ID, 2, 1, 1)
 			admin := s.CreateUser(t, "admin"+string(rune('a'+i)))
 			s.AddMember(t, slug, admin, "admin")
-			id := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+slug+"/exports/", admin.Token, nil, nil))["id"].(string)
+			id := requestExport(t, s, slug, admin.Token)
 
 			c.change(t, slug, admin)
 			runExport(t, s, id)
@@ -97,7 +97,7 @@ func TestExportRetryMakesTheRetryingAdminTheRecipient(t *testing.T) {
 	seedOrg(t, s, orgID, owner.ID, 2, 1, 1)
 	s.AddMember(t, "acme", first, "admin")
 	s.AddMember(t, "acme", second, "admin")
-	id := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", first.Token, nil, nil))["id"].(string)
+	id := requestExport(t, s, "acme", first.Token)
 	setStatus(t, s, id, "failed")
 	s.Run(t, []testutil.Scenario{
 		{Name: "first admin demoted", Method: "PATCH", URL: "/api/v1/orgs/acme/members/" + first.Slug + "/", Token: owner.Token,
@@ -133,7 +133,7 @@ func TestExportCreationAndRetryAreLimitedPerUser(t *testing.T) {
 	other := s.CreateUser(t, "other")
 	s.CreateGroupOrg(t, owner, "acme")
 	s.AddMember(t, "acme", other, "admin")
-	id := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))["id"].(string)
+	id := requestExport(t, s, "acme", owner.Token)
 	setStatus(t, s, id, "failed")
 	retry := "/api/v1/orgs/acme/exports/" + id + "/retry/"
 	s.Run(t, []testutil.Scenario{

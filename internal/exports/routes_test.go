@@ -86,11 +86,9 @@ func TestRetryOfAFailedJobWhileAnotherIsActiveConflicts(t *testing.T) {
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
 	org := owner.PersonalOrg
-	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+org+"/exports/", owner.Token, nil, nil))
-	old := resp["id"].(string)
+	old := requestExport(t, s, org, owner.Token)
 	setStatus(t, s, old, "failed")
-	resp = testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+org+"/exports/", owner.Token, nil, nil))
-	if resp["id"] == old {
+	if requestExport(t, s, org, owner.Token) == old {
 		t.Fatal("a failed job blocked a new export")
 	}
 	s.Run(t, []testutil.Scenario{{Name: "retry conflicts with the active job", Method: "POST",
@@ -104,8 +102,7 @@ func TestExportListIsNewestFirstAndPaginated(t *testing.T) {
 	org := owner.PersonalOrg
 	var ids []string
 	for range 3 {
-		resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+org+"/exports/", owner.Token, nil, nil))
-		id := resp["id"].(string)
+		id := requestExport(t, s, org, owner.Token)
 		setStatus(t, s, id, "failed") // frees the org for the next one
 		ids = append(ids, id)
 	}

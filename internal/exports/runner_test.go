@@ -55,8 +55,7 @@ func TestSecondRunnerOfAJobDoesNothing(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
-	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+owner.PersonalOrg+"/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, owner.PersonalOrg, owner.Token)
 	holdRunLock(t, s, id)
 	if err := s.App.ExportsService().Run(context.Background(), uuid.MustParse(id)); err != nil {
 		t.Fatal(err)
@@ -71,8 +70,7 @@ func TestRunnerIgnoresFinishedJobs(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
-	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+owner.PersonalOrg+"/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, owner.PersonalOrg, owner.Token)
 	for _, st := range []string{"ready", "failed", "expired"} {
 		setStatus(t, s, id, st)
 		if err := s.App.ExportsService().Run(context.Background(), uuid.MustParse(id)); err != nil {
@@ -92,8 +90,7 @@ func TestFailedRunMarksTheJobFailedAndStoresNothing(t *testing.T) {
 	owner := s.CreateUser(t, "owner")
 	orgID := s.CreateGroupOrg(t, owner, "acme")
 	seedOrg(t, s, orgID, owner.ID, 5, 1, 1)
-	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, "acme", owner.Token)
 	deps := s.App.ExportsService().Deps
 	files := 0
 	deps.AfterFile = func(context.Context) error {
@@ -127,8 +124,7 @@ func TestHeartbeatStopsARunnerWhoseJobWasTakenAway(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
-	resp := testutil.DecodeResponse[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+owner.PersonalOrg+"/exports/", owner.Token, nil, nil))
-	id := uuid.MustParse(resp["id"].(string))
+	id := uuid.MustParse(requestExport(t, s, owner.PersonalOrg, owner.Token))
 	svc := s.App.ExportsService()
 	testutil.Exec(t, s, `UPDATE export_jobs SET status = 'processing', heartbeat_at = now() - interval '1 hour' WHERE id = $1`, id)
 	if err := exports.Beat(context.Background(), svc, id); err != nil {
