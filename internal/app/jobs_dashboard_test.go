@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"apistarter/internal/jobs"
 	"apistarter/internal/mail/mailtest"
 	"apistarter/internal/testutil"
 
@@ -170,18 +169,7 @@ func TestJobsListAndRun(t *testing.T) {
 func TestScheduledJobRunsInWorker(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
-	ran := make(chan struct{}, 10)
-	s.App.Jobs.AddPeriodic(jobs.Periodic{Name: "probe", Schedule: "@every 1s", Description: "test probe",
-		Run: func(context.Context) (jobs.Result, error) { ran <- struct{}{}; return jobs.Result{"ok": 1}, nil }})
-	startWorker(t, s)
-	sched, err := s.App.NewScheduler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sched.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	ran := startProbeScheduler(t, s)
 	select {
 	case <-ran:
 	case <-time.After(10 * time.Second):

@@ -70,6 +70,26 @@ func startWorker(t *testing.T, s *testutil.Server, adjust ...func(*jobs.Worker))
 	return stop
 }
 
+// startProbeScheduler adds a periodic job "probe" running every second and
+// runs the worker and a scheduler until the test ends; each run of the probe
+// sends on the returned channel.
+func startProbeScheduler(t *testing.T, s *testutil.Server) <-chan struct{} {
+	t.Helper()
+	ran := make(chan struct{}, 10)
+	s.App.Jobs.AddPeriodic(jobs.Periodic{Name: "probe", Schedule: "@every 1s", Description: "test probe",
+		Run: func(context.Context) (jobs.Result, error) { ran <- struct{}{}; return jobs.Result{"ok": 1}, nil }})
+	startWorker(t, s)
+	sched, err := s.App.NewScheduler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ran
+}
+
 // enqueueEmail writes an email task through the outbox in a transaction that
 // commits or rolls back.
 func enqueueEmail(t *testing.T, s *testutil.Server, subject string, commit bool) uuid.UUID {

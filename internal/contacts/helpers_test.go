@@ -1,9 +1,7 @@
 package contacts_test
 
 import (
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 
 	"apistarter/internal/contacts"
@@ -28,14 +26,7 @@ func newEnv(t testing.TB) *env {
 // call sends a JSON request and returns the status and body.
 func (e *env) call(t testing.TB, method, path, token, body string) (int, string) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	resp := e.s.Do(t, method, path, token, r, nil)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return e.s.Send(t, method, path, token, body, nil)
 }
 
 // create posts a contact as the owner and fails the test unless it is 201.

@@ -3,7 +3,6 @@ package images_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -34,11 +33,7 @@ func newEnv(t *testing.T, opts ...testutil.Option) *env {
 // call sends a JSON request as alice unless token says otherwise.
 func (e *env) call(t testing.TB, method, path, token, body string, headers map[string]string) (int, string) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	return testutil.ReadResponse(t, e.s.Do(t, method, path, token, r, headers))
+	return e.s.Send(t, method, path, token, body, headers)
 }
 
 func file(name string, data []byte) testutil.FormFile {

@@ -2,8 +2,6 @@ package tags_test
 
 import (
 	"encoding/json"
-	"io"
-	"strings"
 	"testing"
 
 	"apistarter/internal/tags"
@@ -30,14 +28,7 @@ func newEnv(t testing.TB) *env {
 
 func (e *env) call(t testing.TB, method, path, token, body string) (int, string) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	resp := e.s.Do(t, method, path, token, r, nil)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return e.s.Send(t, method, path, token, body, nil)
 }
 
 // tag creates a tag as the owner.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"apistarter/internal/app"
@@ -46,6 +47,13 @@ func WithEnv(k, v string) Option { return func(env map[string]string) { env[k] =
 // NewServer builds the app on fresh storage and serves it over HTTP.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	a, cfg, env := newApp(t, opts)
+	return serve(t, a, cfg, env)
+}
+
+// newApp builds the app on fresh storage, closed when the test ends.
+func newApp(t testing.TB, opts []Option) (*app.App, *config.Config, map[string]string) {
+	t.Helper()
 	env := defaultEnv(t)
 	for _, o := range opts {
 		o(env)
@@ -59,6 +67,13 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("testutil: app: %v", err)
 	}
 	t.Cleanup(a.Close)
+	return a, cfg, env
+}
+
+// serve runs a's handler on an httptest server and points the app's public
+// base URL at it.
+func serve(t testing.TB, a *app.App, cfg *config.Config, env map[string]string) *Server {
+	t.Helper()
 	h, _, err := a.Handler()
 	if err != nil {
 		t.Fatalf("testutil: handler: %v", err)
@@ -81,7 +96,29 @@ func Logger(t testing.TB) *slog.Logger {
 // Do sends a request with an optional bearer token and JSON body.
 func (s *Server) Do(t testing.TB, method, path, token string, body io.Reader, headers map[string]string) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+path, body)
+	resp, err := s.Client().Do(newRequest(t, s.URL, method, path, token, body, headers))
+	if err != nil {
+		t.Fatalf("testutil: %s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+// Send is Do with a string body (none when empty); it returns the status
+// and the body read.
+func (s *Server) Send(t testing.TB, method, path, token, body string, headers map[string]string) (int, string) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	return ReadResponse(t, s.Do(t, method, path, token, r, headers))
+}
+
+// newRequest is a request to base+path with an optional bearer token and a
+// JSON content type when there is a body; headers override both.
+func newRequest(t testing.TB, base, method, path, token string, body io.Reader, headers map[string]string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, body)
 	if err != nil {
 		t.Fatalf("testutil: request: %v", err)
 	}
@@ -94,11 +131,7 @@ func (s *Server) Do(t testing.TB, method, path, token string, body io.Reader, he
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := s.Client().Do(req)
-	if err != nil {
-		t.Fatalf("testutil: %s %s: %v", method, path, err)
-	}
-	return resp
+	return req
 }
 
 // Scrape returns what the app's metrics listener (METRICS_ADDR) serves at

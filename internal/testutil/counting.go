@@ -2,13 +2,10 @@ package testutil
 
 import (
 	"context"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
-	"apistarter/internal/app"
 	"apistarter/internal/auth"
-	"apistarter/internal/config"
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/orgs"
 
@@ -37,19 +34,7 @@ func (c *QueryCounter) Count() int64 { return c.n.Load() }
 // app are swapped before the handler is built.
 func NewCountingServer(t testing.TB, opts ...Option) (*Server, *QueryCounter) {
 	t.Helper()
-	env := defaultEnv(t)
-	for _, o := range opts {
-		o(env)
-	}
-	cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatalf("testutil: config: %v", err)
-	}
-	a, err := app.New(context.Background(), cfg, Logger(t))
-	if err != nil {
-		t.Fatalf("testutil: app: %v", err)
-	}
-	t.Cleanup(a.Close)
+	a, cfg, env := newApp(t, opts)
 	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		t.Fatalf("testutil: pool config: %v", err)
@@ -66,12 +51,5 @@ func NewCountingServer(t testing.TB, opts ...Option) (*Server, *QueryCounter) {
 	a.Queries = sqlc.New(pool)
 	a.Auth = auth.NewAuthenticator(a.Tokens, a.Queries)
 	a.Orgs = orgs.NewService(pool, a.Redis, a.Log, cfg.PermissionCacheTTL)
-	h, _, err := a.Handler()
-	if err != nil {
-		t.Fatalf("testutil: handler: %v", err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	cfg.PublicBaseURL = srv.URL
-	return &Server{Server: srv, App: a, Env: env}, counter
+	return serve(t, a, cfg, env), counter
 }
