@@ -30,9 +30,8 @@ func jobsEnv(t *testing.T) string {
 	return dbURL
 }
 
-// The export and cleanup jobs are registered by app.New (initExports and
-// initCleanup); these tests fail if a process that does not serve HTTP
-// would miss them.
+// The export and cleanup jobs are registered by app.New; these tests fail if
+// a process that does not serve HTTP would miss them.
 func TestJobsListShowsTheScheduleTable(t *testing.T) {
 	jobsEnv(t)
 	var out, errb bytes.Buffer

@@ -14,10 +14,7 @@ import (
 // runWorker runs the app's worker and outbox relay until the test ends.
 func runWorker(t *testing.T, s *testutil.Server) {
 	t.Helper()
-	w, err := s.App.NewWorker()
-	if err != nil {
-		t.Fatalf("worker: %v", err)
-	}
+	w := s.App.NewWorker()
 	w.PollInterval = 20 * time.Millisecond
 	w.RetryDelay = func(int) time.Duration { return 20 * time.Millisecond }
 	w.ShutdownTimeout = 5 * time.Second

@@ -1,6 +1,7 @@
-// Package app is the composition root: it builds the config-driven pools,
-// clients and services, mounts the HTTP routes, and runs the API, worker and
-// scheduler until their context ends.
+// Package app is the composition root: New builds every pool, client and
+// service of a process once, in dependency order; Handler mounts the HTTP
+// routes; the Run* methods run the API, worker and scheduler until their
+// context ends.
 package app
 
 import (
@@ -8,27 +9,39 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync/atomic"
 
+	"apistarter/internal/accounts"
 	"apistarter/internal/auth"
+	"apistarter/internal/avatars"
+	"apistarter/internal/cleanup"
 	"apistarter/internal/config"
+	"apistarter/internal/contacts"
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
+	"apistarter/internal/exports"
 	"apistarter/internal/httpapi"
 	"apistarter/internal/images"
 	"apistarter/internal/jobs"
+	"apistarter/internal/mail"
 	"apistarter/internal/orgs"
+	"apistarter/internal/ratelimit"
+	"apistarter/internal/storage"
+	"apistarter/internal/tags"
+	"apistarter/internal/tracing"
 
-	"github.com/danielgtaylor/huma/v2"
+	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Version is set at build time with -ldflags.
 var Version = "dev"
 
-// App holds every long-lived dependency of one process.
+// App holds every long-lived dependency of one process. The exported fields
+// are what commands and tests reach for; everything is built by New.
 type App struct {
 	Cfg *config.Config
 	Log *slog.Logger
@@ -45,7 +58,23 @@ type App struct {
 	Metrics  *httpapi.Metrics
 	// ImageBudget is the one memory budget of all image work of the process.
 	ImageBudget *images.Budget
-	services
+	Storage     *storage.Buckets // private and public file namespaces
+	Orgs        *orgs.Service
+	Jobs        *jobs.Registry // task handlers and periodic jobs
+
+	redisConn   jobs.RedisOpt // settings of every Redis user: Redis and asynq
+	limiter     *ratelimit.Limiter
+	accounts    *accounts.Service
+	invitations *orgs.Invitations
+	contacts    *contacts.Service
+	tags        *tags.Service
+	images      *images.Service
+	avatars     *avatars.Service
+	exports     *exports.Service
+	jobMetrics  *jobs.Metrics
+
+	// tracerProvider is nil when tracing is off.
+	tracerProvider trace.TracerProvider
 
 	closers []func()
 	// draining is set when serve starts shutting down: readiness fails.
@@ -59,52 +88,167 @@ var errDraining = errors.New("shutting down")
 // DATABASE_DIRECT_URL: the worker's concurrency plus room for periodic jobs.
 const DirectPoolSize = jobs.DefaultConcurrency + 2
 
-// New connects to PostgreSQL and Redis and builds the shared services.
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
-	opts := []db.Option{db.WithIdleInTxTimeout(cfg.DatabaseIdleInTxTimeout)}
-	if cfg.DatabasePooler != "none" {
-		opts = append(opts, db.ThroughPooler(cfg.DatabaseURL))
+// Option adjusts how New builds the app.
+type Option func(*options)
+
+type options struct {
+	queryTracer    pgx.QueryTracer
+	tracerProvider trace.TracerProvider
+}
+
+// WithQueryTracer traces every statement of the main pool (tests count the
+// statements a request sends).
+func WithQueryTracer(t pgx.QueryTracer) Option { return func(o *options) { o.queryTracer = t } }
+
+// WithTracerProvider sends the spans to tp instead of the exporter that
+// OTEL_EXPORTER_OTLP_ENDPOINT configures (tests record them in memory).
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracerProvider = tp }
+}
+
+// New connects to PostgreSQL and Redis and builds every service, the task
+// registry and the metrics, so that serve, worker, scheduler and the
+// commands all see the same handlers and periodic jobs. On error what was
+// opened is closed again.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (_ *App, err error) {
+	var o options
+	for _, fn := range opts {
+		fn(&o)
 	}
-	pool, err := db.Open(ctx, cfg.DatabaseURL, opts...)
-	if err != nil {
-		return nil, err
-	}
-	a := &App{Cfg: cfg, Log: log, DB: pool, DirectDB: pool, Queries: sqlc.New(pool), Outbox: jobs.NewOutbox(), Metrics: httpapi.NewMetrics(),
-		ImageBudget: images.NewBudget(int64(cfg.ImageMemoryBudgetMiB)<<20, cfg.ImageBudgetWait)}
-	a.closers = append(a.closers, pool.Close)
-	if cfg.DatabaseDirectURL != cfg.DatabaseURL {
-		// One connection per concurrent export run or periodic job.
-		direct, err := db.Open(ctx, cfg.DatabaseDirectURL, db.MaxConns(DirectPoolSize))
+	a := &App{Cfg: cfg, Log: log, Metrics: httpapi.NewMetrics(), Outbox: jobs.NewOutbox()}
+	defer func() {
 		if err != nil {
 			a.Close()
-			return nil, fmt.Errorf("direct connection (DATABASE_DIRECT_URL): %w", err)
 		}
-		a.DirectDB = direct
-		a.closers = append(a.closers, direct.Close)
-	}
+	}()
 
-	rc, conn, err := OpenRedis(ctx, cfg)
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
-	a.Redis, a.bg.redis = rc, conn
-	a.closers = append(a.closers, func() { _ = rc.Close() })
-
-	if a.Tokens, err = auth.NewTokens(cfg.JWTSigningKeys, cfg.JWTIssuer, cfg.JWTAudience); err != nil {
-		a.Close()
-		return nil, err
-	}
-	a.Auth = auth.NewAuthenticator(a.Tokens, a.Queries)
-	a.Orgs = orgs.NewService(pool, rc, log, cfg.PermissionCacheTTL)
-	// Everything that registers task handlers or periodic jobs is built here,
-	// so worker, scheduler and `jobs run` see the same tables as the API.
-	for _, init := range []func() error{a.initStorage, a.initJobs, a.initExports, a.initCleanup} {
-		if err := init(); err != nil {
-			a.Close()
+	// Tracing first: the pools and clients built next report spans to it.
+	if a.tracerProvider = o.tracerProvider; a.tracerProvider == nil {
+		sdk, err := tracing.Setup(ctx, cfg.OTLPEndpoint, cfg.ServiceName)
+		if err != nil {
 			return nil, err
 		}
+		if sdk != nil {
+			a.tracerProvider = sdk
+			a.closers = append(a.closers, func() { shutdownTracing(sdk, log) })
+		}
 	}
+
+	// Connections.
+	if a.DB, err = db.Open(ctx, cfg.DatabaseURL, databaseOptions(cfg, o.queryTracer, a.tracerProvider)...); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.DB.Close)
+	a.DirectDB = a.DB
+	if cfg.DatabaseDirectURL != cfg.DatabaseURL {
+		// One connection per concurrent export run or periodic job.
+		if a.DirectDB, err = db.Open(ctx, cfg.DatabaseDirectURL, db.MaxConns(DirectPoolSize)); err != nil {
+			return nil, fmt.Errorf("direct connection (DATABASE_DIRECT_URL): %w", err)
+		}
+		a.closers = append(a.closers, a.DirectDB.Close)
+	}
+	a.Queries = sqlc.New(a.DB)
+	if a.Redis, a.redisConn, err = OpenRedis(ctx, cfg); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func() { _ = a.Redis.Close() })
+	if err := traceRedis(a.Redis, a.tracerProvider); err != nil {
+		return nil, err
+	}
+
+	// Pieces every feature shares.
+	templates, err := mail.NewTemplates()
+	if err != nil {
+		return nil, err
+	}
+	a.ImageBudget = images.NewBudget(int64(cfg.ImageMemoryBudgetMiB)<<20, cfg.ImageBudgetWait)
+	if a.Storage, err = storage.New(storageConfig(cfg, a.tracerProvider)); err != nil {
+		return nil, fmt.Errorf("app: storage: %w", err)
+	}
+	a.limiter, err = ratelimit.New(ratelimit.Options{
+		Enabled: cfg.RateLimitEnabled, Redis: a.Redis, TrustedProxies: cfg.TrustedProxies, Log: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := registerAll(a.Metrics, a.limiter.Collectors()); err != nil {
+		return nil, fmt.Errorf("ratelimit: metrics: %w", err)
+	}
+	if a.Tokens, err = auth.NewTokens(cfg.JWTSigningKeys, cfg.JWTIssuer, cfg.JWTAudience); err != nil {
+		return nil, err
+	}
+
+	// Organizations and the authentication that resolves their scope.
+	a.Orgs = orgs.NewService(a.DB, a.Redis, a.Outbox, log, cfg.PermissionCacheTTL)
+	a.Auth = auth.NewAuthenticator(a.Tokens, a.Queries)
+	a.Auth.UseScopeCache(a.Orgs.PermissionCache())
+	// GET /users/me answers with the profile of the user row the
+	// authentication reads anyway.
+	a.Auth.LoadProfileFor("users-me")
+	if err := registerAll(a.Metrics, a.Orgs.PermissionCache().Collectors()); err != nil {
+		return nil, fmt.Errorf("orgs: metrics: %w", err)
+	}
+	a.invitations = orgs.NewInvitations(a.Orgs, templates, cfg.FrontendURL, cfg.ProjectName, orgLimits(cfg, a.limiter))
+
+	// Feature services.
+	a.accounts = accounts.NewService(accounts.Deps{
+		Pool:      a.DB,
+		Tokens:    a.Tokens,
+		Hasher:    auth.NewHasher(passwordParams(cfg)),
+		Orgs:      a.Orgs,
+		Outbox:    a.Outbox,
+		Templates: templates,
+		Settings:  accountSettings(cfg),
+		Limiter:   a.limiter,
+		Log:       log,
+	})
+	a.contacts = contacts.NewService(a.DB, a.Storage.PublicURL)
+	a.tags = tags.NewService(a.DB)
+	a.images = images.NewService(a.DB, a.Storage, a.Outbox, images.WithBudget(a.ImageBudget))
+	a.avatars = avatars.NewService(a.DB, a.Storage, a.Outbox, avatars.WithBudget(a.ImageBudget))
+	a.exports, err = exports.NewService(exports.Deps{
+		Pool:          a.DB,
+		LockPool:      a.DirectDB,
+		Outbox:        a.Outbox,
+		Private:       a.Storage.Private,
+		Public:        a.Storage.Public,
+		Mail:          templates,
+		Log:           log.With("component", "exports"),
+		Project:       cfg.ProjectName,
+		RetentionDays: cfg.ExportRetentionDays,
+		StaleAfter:    cfg.ExportStaleAfter,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: exports: %w", err)
+	}
+	cleaner, err := cleanup.NewService(cleanup.Deps{
+		Pool:    a.DB,
+		Private: a.Storage.Private,
+		Public:  a.Storage.Public,
+		Log:     log.With("component", "cleanup"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: cleanup: %w", err)
+	}
+
+	// Background work: one registry of task handlers and periodic jobs.
+	mailer, closeMailer, err := newMailer(cfg, log, a.tracerProvider)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, closeMailer)
+	a.Jobs = jobs.NewRegistry()
+	a.Jobs.Handle(jobs.TaskEmail, jobs.SendEmail(mailer, messageIDDomain(cfg.PublicBaseURL)))
+	a.Jobs.AddPeriodic(jobs.OutboxPrune(a.DB))
+	a.exports.Register(a.Jobs)
+	cleaner.Register(a.Jobs)
+
+	// Queue metrics.
+	a.jobMetrics = jobs.NewMetrics(a.Metrics.Registry)
+	inspector := asynq.NewInspector(a.redisConn)
+	a.closers = append(a.closers, func() { _ = inspector.Close() })
+	a.Metrics.Registry.MustRegister(jobs.NewStatusCollector(inspector,
+		func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }, a.DB))
 	return a, nil
 }
 
@@ -116,58 +260,5 @@ func (a *App) Close() {
 	a.closers = nil
 }
 
-// Handler builds the public HTTP surface: API, health, files, dashboard.
-// /metrics is not on it: see MetricsHandler.
-func (a *App) Handler() (http.Handler, huma.API, error) {
-	mux := http.NewServeMux()
-	api := httpapi.NewAPI(mux, Version)
-	// GET /users/me answers with the profile of the user row the
-	// authentication reads anyway.
-	a.Auth.LoadProfileFor("users-me")
-	api.UseMiddleware(a.Auth.Middleware(api), orgs.ScopeMiddleware(api))
-	if err := a.registerRoutes(api, mux); err != nil {
-		return nil, nil, err
-	}
-	mux.HandleFunc("GET /health/live/{$}", httpapi.Live)
-	mux.Handle("GET /health/ready/{$}", httpapi.Ready(map[string]httpapi.Checker{
-		"postgres": httpapi.CheckFunc(func(ctx context.Context) error { return a.DB.Ping(ctx) }),
-		"redis":    httpapi.CheckFunc(func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }),
-		"serving": httpapi.CheckFunc(func(context.Context) error {
-			if a.draining.Load() {
-				return errDraining
-			}
-			return nil
-		}),
-	}))
-	mux.HandleFunc("/", httpapi.Fallback(mux))
-	h := httpapi.Chain(mux,
-		httpapi.RequestIDMiddleware,
-		httpapi.AccessLog(a.Log, a.Metrics),
-		httpapi.Recover,
-		httpapi.SecurityHeaders,
-		httpapi.CORS(a.Cfg.CORSAllowedOrigins),
-		httpapi.LimitBody(64<<20),
-	)
-	return h, api, nil
-}
-
-// registerRoutes mounts each feature. Each feature's wiring lives in its own
-// wire_<feature>.go file.
-func (a *App) registerRoutes(api huma.API, mux *http.ServeMux) error {
-	for _, wire := range []func(huma.API, *http.ServeMux) error{
-		a.wireAccounts,
-		a.wireOrgs,
-		a.wireContacts,
-		a.wireTags,
-		a.wireImages,
-		a.wireAvatars,
-		a.wireExports,
-		a.wireJobs,
-		a.wireStorage,
-	} {
-		if err := wire(api, mux); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// ExportsService is the export service (tests run exports synchronously).
+func (a *App) ExportsService() *exports.Service { return a.exports }

@@ -20,10 +20,7 @@ func BenchmarkOutboxTaskThroughput(b *testing.B) {
 	s := testutil.NewServer(b)
 	var ran atomic.Int64
 	s.App.Jobs.Handle("bench:noop", func(context.Context, []byte) error { ran.Add(1); return nil })
-	w, err := s.App.NewWorker()
-	if err != nil {
-		b.Fatal(err)
-	}
+	w := s.App.NewWorker()
 	w.Concurrency = 32
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

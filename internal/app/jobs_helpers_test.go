@@ -41,10 +41,7 @@ func fastWorker(w *jobs.Worker) {
 // called or the test ends; stop waits for Run to return.
 func startWorker(t *testing.T, s *testutil.Server, adjust ...func(*jobs.Worker)) (stop func()) {
 	t.Helper()
-	w, err := s.App.NewWorker()
-	if err != nil {
-		t.Fatalf("worker: %v", err)
-	}
+	w := s.App.NewWorker()
 	fastWorker(w)
 	for _, f := range adjust {
 		f(w)
@@ -79,10 +76,7 @@ func startProbeScheduler(t *testing.T, s *testutil.Server) <-chan struct{} {
 	s.App.Jobs.AddPeriodic(jobs.Periodic{Name: "probe", Schedule: "@every 1s", Description: "test probe",
 		Run: func(context.Context) (jobs.Result, error) { ran <- struct{}{}; return jobs.Result{"ok": 1}, nil }})
 	startWorker(t, s)
-	sched, err := s.App.NewScheduler()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sched := s.App.NewScheduler()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sched.Run(ctx) }()

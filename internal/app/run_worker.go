@@ -10,78 +10,69 @@ import (
 
 	"apistarter/internal/config"
 	"apistarter/internal/jobs"
+	"apistarter/internal/tracing"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // NewWorker returns the worker (with the outbox relay) configured for this
 // app; RunWorker runs it. Tests adjust its fields before Run.
-func (a *App) NewWorker() (*jobs.Worker, error) {
-	relay, err := a.NewRelay()
-	if err != nil {
-		return nil, err
-	}
+func (a *App) NewWorker() *jobs.Worker {
 	return &jobs.Worker{
-		Redis:           a.bg.redis,
+		Redis:           a.redisConn,
 		DB:              a.DB,
 		LockDB:          a.DirectDB,
 		Registry:        a.Jobs,
 		Log:             a.Log.With("component", "worker"),
-		Metrics:         a.bg.metrics,
-		Relay:           relay,
+		Metrics:         a.jobMetrics,
+		Tracer:          a.tracer(),
+		Relay:           a.NewRelay(),
 		ShutdownTimeout: ShutdownTimeout,
-	}, nil
+	}
+}
+
+// tracer is the tracer of the project's own spans, nil when tracing is off.
+func (a *App) tracer() trace.Tracer {
+	if a.tracerProvider == nil {
+		return nil
+	}
+	return a.tracerProvider.Tracer(tracing.InstrumentationName)
 }
 
 // NewRelay returns the outbox relay configured for this app.
-func (a *App) NewRelay() (*jobs.Relay, error) {
-	if err := a.initJobs(); err != nil {
-		return nil, err
-	}
+func (a *App) NewRelay() *jobs.Relay {
 	return &jobs.Relay{
 		DB:      a.DB,
 		Listen:  a.DirectDB,
-		Redis:   a.bg.redis,
+		Redis:   a.redisConn,
 		Log:     a.Log.With("component", "relay"),
-		Metrics: a.bg.metrics,
-	}, nil
+		Metrics: a.jobMetrics,
+	}
 }
 
 // NewScheduler returns the periodic-job scheduler configured for this app.
-func (a *App) NewScheduler() (*jobs.Scheduler, error) {
-	if err := a.initJobs(); err != nil {
-		return nil, err
-	}
+func (a *App) NewScheduler() *jobs.Scheduler {
 	return &jobs.Scheduler{
-		Redis:    a.bg.redis,
+		Redis:    a.redisConn,
 		Registry: a.Jobs,
 		Log:      a.Log.With("component", "scheduler"),
-		Metrics:  a.bg.metrics,
-	}, nil
+		Metrics:  a.jobMetrics,
+	}
 }
 
 // RunWorker processes background tasks and relays the outbox until ctx
 // ends, then lets running tasks finish (bounded by ShutdownTimeout).
 func (a *App) RunWorker(ctx context.Context) error {
-	w, err := a.NewWorker()
-	if err != nil {
-		return err
-	}
-	return w.Run(ctx)
+	return a.NewWorker().Run(ctx)
 }
 
 // RunScheduler enqueues periodic jobs until ctx ends.
 func (a *App) RunScheduler(ctx context.Context) error {
-	s, err := a.NewScheduler()
-	if err != nil {
-		return err
-	}
-	return s.Run(ctx)
+	return a.NewScheduler().Run(ctx)
 }
 
 // JobsList prints the periodic jobs and their schedules.
 func (a *App) JobsList(out io.Writer) error {
-	if err := a.initJobs(); err != nil {
-		return err
-	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSCHEDULE (UTC)\tQUEUE\tDESCRIPTION")
 	for _, p := range a.Jobs.Periodic() {
@@ -93,9 +84,6 @@ func (a *App) JobsList(out io.Writer) error {
 // JobsRun runs one periodic job now, synchronously, under the same advisory
 // lock as the worker, and prints what it did.
 func (a *App) JobsRun(ctx context.Context, name string, out io.Writer) error {
-	if err := a.initJobs(); err != nil {
-		return err
-	}
 	p, ok := a.Jobs.Job(name)
 	if !ok {
 		return fmt.Errorf("%w: unknown job %q (see: apistarter jobs list)", config.ErrUsage, name)

@@ -32,7 +32,11 @@ type Config struct {
 	HTTPAddr string
 	// MetricsAddr is the listener of /metrics, apart from the public API;
 	// empty disables it.
-	MetricsAddr   string
+	MetricsAddr string
+	// OTLPEndpoint turns tracing on: spans are exported over OTLP/HTTP to
+	// this collector (OTEL_EXPORTER_OTLP_ENDPOINT); empty: off.
+	OTLPEndpoint  string
+	ServiceName   string // OTEL_SERVICE_NAME: the service.name of the spans
 	DatabaseURL   string
 	RedisURL      string
 	PublicBaseURL string
@@ -148,6 +152,8 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		Env:           r.oneOf("APP_ENV", "development", "development", "test", "production"),
 		HTTPAddr:      r.str("HTTP_ADDR", ":8000"),
 		MetricsAddr:   r.optional("METRICS_ADDR", DefaultMetricsAddr),
+		OTLPEndpoint:  strings.TrimRight(r.optional("OTEL_EXPORTER_OTLP_ENDPOINT", ""), "/"),
+		ServiceName:   r.str("OTEL_SERVICE_NAME", "apistarter"),
 		DatabaseURL:   r.url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/apistarter?sslmode=disable", "postgres", "postgresql"),
 		RedisURL:      r.url("REDIS_URL", "redis://127.0.0.1:6379/0", "redis", "rediss"),
 		PublicBaseURL: strings.TrimRight(r.url("PUBLIC_BASE_URL", "http://localhost:8000", "http", "https"), "/"),
@@ -230,6 +236,11 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			r.problem("METRICS_ADDR: must be host:port (e.g. 127.0.0.1:9090), or empty to disable metrics")
+		}
+	}
+	if c.OTLPEndpoint != "" {
+		if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			r.problem("OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL of an OTLP/HTTP collector (e.g. http://127.0.0.1:4318), or empty to turn tracing off")
 		}
 	}
 	if c.DashboardBasicAuth != "" && !strings.Contains(c.DashboardBasicAuth, ":") {

@@ -30,6 +30,7 @@ type options struct {
 	maxConns  int32
 	pooler    bool
 	poolerURL string
+	tracer    pgx.QueryTracer
 }
 
 // Option adjusts how Open configures a pool.
@@ -41,6 +42,9 @@ func MaxConns(n int32) Option { return func(o *options) { o.maxConns = n } }
 // WithIdleInTxTimeout sets idle_in_transaction_session_timeout of every
 // pooled session (0: the server's setting). A value in the URL wins.
 func WithIdleInTxTimeout(d time.Duration) Option { return func(o *options) { o.idleInTx = d } }
+
+// WithTracer traces every statement of the pool (tests count them).
+func WithTracer(t pgx.QueryTracer) Option { return func(o *options) { o.tracer = t } }
 
 // poolerParams are the startup parameters PgBouncer passes through; it
 // refuses a client that sends any other (unless listed in its
@@ -92,6 +96,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*pgxpool.Pool, error
 				delete(cfg.ConnConfig.RuntimeParams, k)
 			}
 		}
+	}
+	if o.tracer != nil {
+		cfg.ConnConfig.Tracer = o.tracer
 	}
 	cfg.HealthCheckPeriod = 15 * time.Second
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

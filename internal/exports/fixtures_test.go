@@ -119,10 +119,7 @@ func requestExport(t testing.TB, s *testutil.Server, slug, token string) string 
 // ends.
 func startWorker(t testing.TB, s *testutil.Server) {
 	t.Helper()
-	w, err := s.App.NewWorker()
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := s.App.NewWorker()
 	w.PollInterval = 50 * time.Millisecond
 	w.Relay.Interval = 50 * time.Millisecond
 	w.Relay.Timeout = 2 * time.Second // re-relay quickly after a Redis flush

@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"apistarter/internal/logctx"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // StatusRecorder remembers the status and size written; Status is 200 once
@@ -49,6 +52,10 @@ func AccessLog(base *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 			start := time.Now()
 			rid := logctx.RequestID(r.Context())
 			l := base.With("request_id", rid)
+			span := trace.SpanFromContext(r.Context())
+			if sc := span.SpanContext(); sc.IsValid() {
+				l = l.With("trace_id", sc.TraceID().String())
+			}
 			rec := &StatusRecorder{ResponseWriter: w}
 			r = r.WithContext(logctx.WithLogger(r.Context(), l))
 			next.ServeHTTP(rec, r)
@@ -62,6 +69,11 @@ func AccessLog(base *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 			}
 			if m != nil {
 				m.observeHTTP(r.Method, route, rec.Status, d)
+			}
+			if span.IsRecording() {
+				// Named after the route, not the path: one name per route.
+				span.SetName(route)
+				span.SetAttributes(attribute.String("http.route", route))
 			}
 			level := slog.LevelInfo
 			if rec.Status >= 500 {

@@ -30,6 +30,7 @@ import (
 
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/logctx"
+	"apistarter/internal/tracing"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -100,7 +101,7 @@ func (o *Outbox) Enqueue(ctx context.Context, tx pgx.Tx, t Task) (uuid.UUID, err
 	q := sqlc.New(tx)
 	err := q.InsertOutbox(ctx, sqlc.InsertOutboxParams{
 		ID: id, TaskType: t.Type, Queue: t.Queue, Payload: t.Payload, MaxRetry: int32(t.MaxRetry),
-		RequestID: logctx.RequestID(ctx),
+		RequestID: logctx.RequestID(ctx), TraceParent: tracing.TraceParent(ctx),
 	})
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("jobs: enqueue %s: %w", t.Type, err)

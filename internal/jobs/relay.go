@@ -256,13 +256,23 @@ func (r *Relay) relayBatch(ctx context.Context, client *asynq.Client, inspector 
 	return enqueued + already, len(rows), nil
 }
 
-// RequestIDHeader carries the originating request id in the task headers.
-const RequestIDHeader = "request_id"
+// Task headers: the originating request id, and the W3C traceparent of the
+// request's span.
+const (
+	RequestIDHeader   = "request_id"
+	TraceParentHeader = "traceparent"
+)
 
 func enqueueRow(ctx context.Context, client *asynq.Client, row sqlc.ClaimOutboxRow) error {
 	var headers map[string]string
-	if row.RequestID != "" {
-		headers = map[string]string{RequestIDHeader: row.RequestID}
+	if row.RequestID != "" || row.TraceParent != "" {
+		headers = make(map[string]string, 2)
+		if row.RequestID != "" {
+			headers[RequestIDHeader] = row.RequestID
+		}
+		if row.TraceParent != "" {
+			headers[TraceParentHeader] = row.TraceParent
+		}
 	}
 	task := asynq.NewTaskWithHeaders(row.TaskType, row.Payload, headers)
 	ectx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -13,11 +13,15 @@ import (
 
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/logctx"
+	"apistarter/internal/tracing"
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Worker defaults.
@@ -42,6 +46,9 @@ type Worker struct {
 	Registry *Registry
 	Log      *slog.Logger
 	Metrics  *Metrics // optional
+	// Tracer, when set, gives each task a span, the child of the request
+	// span that wrote the task when it carries one.
+	Tracer trace.Tracer
 	// Relay, when set, runs alongside the worker.
 	Relay *Relay
 
@@ -134,6 +141,18 @@ func (w *Worker) dispatch(ctx context.Context, t *asynq.Task) error {
 	return &notCountedError{fmt.Errorf("no handler registered for task type %q", t.Type())}
 }
 
+// spanStatus records the handler's error on span.
+func spanStatus(span trace.Span, next asynq.Handler) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		err := next.ProcessTask(ctx, t)
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, err.Error())
+		}
+		return err
+	})
+}
+
 // notCountedError is a failure outside the task itself (outbox unreachable,
 // no handler here): asynq retries it without counting it against the task's
 // retries.
@@ -153,9 +172,19 @@ func (w *Worker) middleware(next asynq.Handler) asynq.Handler {
 		retried, _ := asynq.GetRetryCount(ctx)
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
 		log := w.Log.With("task_type", t.Type(), "task_id", id, "queue", queue, "attempt", retried+1)
+		handler := next
 		if rid := t.Headers()[RequestIDHeader]; rid != "" {
 			ctx = logctx.WithRequestID(ctx, rid)
 			log = log.With("request_id", rid)
+		}
+		if w.Tracer != nil {
+			ctx = tracing.WithRemoteParent(ctx, t.Headers()[TraceParentHeader])
+			var span trace.Span
+			ctx, span = w.Tracer.Start(ctx, "task "+t.Type(), trace.WithSpanKind(trace.SpanKindConsumer),
+				trace.WithAttributes(attribute.String("task.type", t.Type()), attribute.String("task.id", id), attribute.Int("task.attempt", retried+1)))
+			defer span.End()
+			log = log.With("trace_id", span.SpanContext().TraceID().String())
+			handler = spanStatus(span, next)
 		}
 		ctx = logctx.WithLogger(ctx, log)
 
@@ -180,7 +209,7 @@ func (w *Worker) middleware(next asynq.Handler) asynq.Handler {
 			}
 		}
 
-		err = process(ctx, log, next, t)
+		err = process(ctx, log, handler, t)
 		d := time.Since(start)
 		if err == nil {
 			if fromOutbox {

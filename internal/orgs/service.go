@@ -23,8 +23,8 @@ type Service struct {
 // NewService builds the membership service and, when rdb is not nil, the
 // permission cache (entries live for cacheTTL) that wiring installs into the
 // authenticator.
-func NewService(pool *pgxpool.Pool, rdb *redis.Client, log *slog.Logger, cacheTTL time.Duration) *Service {
-	s := &Service{pool: pool, q: sqlc.New(pool), log: log, outbox: jobs.NewOutbox()}
+func NewService(pool *pgxpool.Pool, rdb *redis.Client, outbox *jobs.Outbox, log *slog.Logger, cacheTTL time.Duration) *Service {
+	s := &Service{pool: pool, q: sqlc.New(pool), log: log, outbox: outbox}
 	if rdb != nil {
 		s.cache = NewPermissionCache(rdb, cacheTTL, DefaultLocalEntries)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"apistarter/internal/apperr"
 	"apistarter/internal/db"
+	"apistarter/internal/jobs"
 	"apistarter/internal/orgs"
 	"apistarter/internal/testutil"
 
@@ -20,7 +21,7 @@ import (
 func newService(t *testing.T) (*orgs.Service, *pgxpool.Pool) {
 	t.Helper()
 	pool, _ := testutil.Pool(t)
-	return orgs.NewService(pool, nil, testutil.Logger(t), time.Hour), pool
+	return orgs.NewService(pool, nil, jobs.NewOutbox(), testutil.Logger(t), time.Hour), pool
 }
 
 func insertUser(t *testing.T, pool *pgxpool.Pool, tx pgx.Tx, name string) int64 {

@@ -51,6 +51,7 @@ func newS3Buckets(cfg Config) (*Buckets, error) {
 		Secure:       secure,
 		Region:       region, // known region: presigning needs no network call
 		BucketLookup: minio.BucketLookupAuto,
+		Transport:    cfg.S3Transport,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: s3: %w", err)

@@ -170,6 +170,7 @@ type Config struct {
 	// the "public/" prefix of S3Bucket, and the private namespace refuses keys
 	// under "public/" so the two never overlap.
 	S3Endpoint     string
+	S3Transport    http.RoundTripper // nil: minio's default (tracing wraps it)
 	S3Region       string
 	S3Bucket       string
 	S3PublicBucket string

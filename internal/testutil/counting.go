@@ -5,12 +5,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"apistarter/internal/auth"
-	"apistarter/internal/db/sqlc"
-	"apistarter/internal/orgs"
+	"apistarter/internal/app"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // QueryCounter is a pgx tracer counting the statements sent to PostgreSQL
@@ -29,27 +26,10 @@ func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryE
 // Count returns the statements counted so far.
 func (c *QueryCounter) Count() int64 { return c.n.Load() }
 
-// NewCountingServer is NewServer whose request path runs on a pool that
-// counts statements: the pool, queries, authenticator and org service of the
-// app are swapped before the handler is built.
+// NewCountingServer is NewServer whose main pool counts the statements it
+// sends.
 func NewCountingServer(t testing.TB, opts ...Option) (*Server, *QueryCounter) {
 	t.Helper()
-	a, cfg, env := newApp(t, opts)
-	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
-	if err != nil {
-		t.Fatalf("testutil: pool config: %v", err)
-	}
 	counter := &QueryCounter{}
-	pcfg.ConnConfig.Tracer = counter
-	pcfg.MaxConns = max(pcfg.MaxConns, 16) // db.Open's floor: benchmarks run 16 clients at once
-	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
-	if err != nil {
-		t.Fatalf("testutil: pool: %v", err)
-	}
-	t.Cleanup(pool.Close)
-	a.DB = pool
-	a.Queries = sqlc.New(pool)
-	a.Auth = auth.NewAuthenticator(a.Tokens, a.Queries)
-	a.Orgs = orgs.NewService(pool, a.Redis, a.Log, cfg.PermissionCacheTTL)
-	return serve(t, a, cfg, env), counter
+	return NewServerApp(t, []app.Option{app.WithQueryTracer(counter)}, opts...), counter
 }

@@ -47,12 +47,12 @@ func WithEnv(k, v string) Option { return func(env map[string]string) { env[k] =
 // NewServer builds the app on fresh storage and serves it over HTTP.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	a, cfg, env := newApp(t, opts)
-	return serve(t, a, cfg, env)
+	return NewServerApp(t, nil, opts...)
 }
 
-// newApp builds the app on fresh storage, closed when the test ends.
-func newApp(t testing.TB, opts []Option) (*app.App, *config.Config, map[string]string) {
+// NewServerApp is NewServer with options for app.New (a query counter, a
+// tracer provider).
+func NewServerApp(t testing.TB, appOpts []app.Option, opts ...Option) *Server {
 	t.Helper()
 	env := defaultEnv(t)
 	for _, o := range opts {
@@ -62,18 +62,11 @@ func newApp(t testing.TB, opts []Option) (*app.App, *config.Config, map[string]s
 	if err != nil {
 		t.Fatalf("testutil: config: %v", err)
 	}
-	a, err := app.New(context.Background(), cfg, Logger(t))
+	a, err := app.New(context.Background(), cfg, Logger(t), appOpts...)
 	if err != nil {
 		t.Fatalf("testutil: app: %v", err)
 	}
 	t.Cleanup(a.Close)
-	return a, cfg, env
-}
-
-// serve runs a's handler on an httptest server and points the app's public
-// base URL at it.
-func serve(t testing.TB, a *app.App, cfg *config.Config, env map[string]string) *Server {
-	t.Helper()
 	h, _, err := a.Handler()
 	if err != nil {
 		t.Fatalf("testutil: handler: %v", err)

@@ -171,3 +171,9 @@ SELECT EXISTS (
     LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = i.organization_id
     WHERE i.id = sqlc.arg(id) AND u.is_active
       AND (u.is_superuser OR m.role = 'owner' OR (m.role = 'admin' AND i.role <> 'owner')));
+
+-- name: MemberScope :one
+-- A member's view of an org found by slug (commands acting as that member).
+SELECT o.id, o.slug, o.name, o.type, m.role
+FROM organizations o JOIN memberships m ON m.organization_id = o.id
+WHERE o.slug = sqlc.arg(slug) AND m.user_id = sqlc.arg(user_id);

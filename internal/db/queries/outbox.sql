@@ -1,6 +1,6 @@
 -- name: InsertOutbox :exec
-INSERT INTO outbox (id, task_type, queue, payload, max_retry, request_id)
-VALUES ($1, $2, $3, $4, $5, $6);
+INSERT INTO outbox (id, task_type, queue, payload, max_retry, request_id, trace_parent)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
 
 -- name: NotifyOutbox :exec
 -- Wakes the relay; PostgreSQL delivers it at commit, never on rollback.
@@ -20,7 +20,7 @@ WHERE o.id IN (
     LIMIT sqlc.arg(batch_size)
     FOR UPDATE SKIP LOCKED
 )
-RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.relay_count;
+RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.trace_parent, o.relay_count;
 
 -- name: UnclaimOutbox :exec
 -- Rows the relay could not hand to Redis: due again at the next poll.

@@ -159,6 +159,7 @@ type Outbox struct {
 	LastError   string
 	RequestID   string
 	Attempts    int32
+	TraceParent string
 }
 
 type PendingEmailChange struct {

@@ -629,6 +629,39 @@ func (q *Queries) MarkInvitationAccepted(ctx context.Context, id int64) error {
 	return err
 }
 
+const memberScope = `-- name: MemberScope :one
+SELECT o.id, o.slug, o.name, o.type, m.role
+FROM organizations o JOIN memberships m ON m.organization_id = o.id
+WHERE o.slug = $1 AND m.user_id = $2
+`
+
+type MemberScopeParams struct {
+	Slug   string
+	UserID int64
+}
+
+type MemberScopeRow struct {
+	ID   int64
+	Slug string
+	Name string
+	Type string
+	Role string
+}
+
+// A member's view of an org found by slug (commands acting as that member).
+func (q *Queries) MemberScope(ctx context.Context, arg MemberScopeParams) (MemberScopeRow, error) {
+	row := q.db.QueryRow(ctx, memberScope, arg.Slug, arg.UserID)
+	var i MemberScopeRow
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.Type,
+		&i.Role,
+	)
+	return i, err
+}
+
 const orgByID = `-- name: OrgByID :one
 SELECT id, name, slug, type, created_at FROM organizations WHERE id = $1
 `

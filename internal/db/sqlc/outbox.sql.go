@@ -33,7 +33,7 @@ WHERE o.id IN (
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 )
-RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.relay_count
+RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.trace_parent, o.relay_count
 `
 
 type ClaimOutboxParams struct {
@@ -42,13 +42,14 @@ type ClaimOutboxParams struct {
 }
 
 type ClaimOutboxRow struct {
-	ID         uuid.UUID
-	TaskType   string
-	Queue      string
-	Payload    []byte
-	MaxRetry   int32
-	RequestID  string
-	RelayCount int32
+	ID          uuid.UUID
+	TaskType    string
+	Queue       string
+	Payload     []byte
+	MaxRetry    int32
+	RequestID   string
+	TraceParent string
+	RelayCount  int32
 }
 
 // Claims rows to relay and marks them relayed in one statement: unfinished,
@@ -71,6 +72,7 @@ func (q *Queries) ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Cla
 			&i.Payload,
 			&i.MaxRetry,
 			&i.RequestID,
+			&i.TraceParent,
 			&i.RelayCount,
 		); err != nil {
 			return nil, err
@@ -125,17 +127,18 @@ func (q *Queries) FailOutbox(ctx context.Context, arg FailOutboxParams) error {
 }
 
 const insertOutbox = `-- name: InsertOutbox :exec
-INSERT INTO outbox (id, task_type, queue, payload, max_retry, request_id)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO outbox (id, task_type, queue, payload, max_retry, request_id, trace_parent)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type InsertOutboxParams struct {
-	ID        uuid.UUID
-	TaskType  string
-	Queue     string
-	Payload   []byte
-	MaxRetry  int32
-	RequestID string
+	ID          uuid.UUID
+	TaskType    string
+	Queue       string
+	Payload     []byte
+	MaxRetry    int32
+	RequestID   string
+	TraceParent string
 }
 
 func (q *Queries) InsertOutbox(ctx context.Context, arg InsertOutboxParams) error {
@@ -146,6 +149,7 @@ func (q *Queries) InsertOutbox(ctx context.Context, arg InsertOutboxParams) erro
 		arg.Payload,
 		arg.MaxRetry,
 		arg.RequestID,
+		arg.TraceParent,
 	)
 	return err
 }

@@ -50,17 +50,20 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 			t.Fatalf("seed-demo: %v", err)
 		}
 	}
-	var users, owners, contacts int
+	var users, owners, contacts, tags, customers int
 	err := s.App.DB.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM users WHERE email = 'demo@example.com' AND email_verified),
 		(SELECT count(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id JOIN users u ON u.id = m.user_id
 		  WHERE o.slug = 'demo-team' AND o.type = 'group' AND m.role = 'owner' AND u.email = 'demo@example.com'),
-		(SELECT count(*) FROM contacts c JOIN organizations o ON o.id = c.organization_id WHERE o.slug = 'demo-team')`).Scan(&users, &owners, &contacts)
+		(SELECT count(*) FROM contacts c JOIN organizations o ON o.id = c.organization_id WHERE o.slug = 'demo-team'),
+		(SELECT count(*) FROM tags t JOIN organizations o ON o.id = t.organization_id WHERE o.slug = 'demo-team'),
+		(SELECT count(*) FROM tagged_items ti JOIN tags t ON t.id = ti.tag_id JOIN contacts c ON c.id = ti.object_id
+		  WHERE ti.target_type = 'contacts.contact' AND t.slug = 'customer' AND c.slug = 'sample-contact')`).Scan(&users, &owners, &contacts, &tags, &customers)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if users != 1 || owners != 1 || contacts != 3 {
-		t.Fatalf("users=%d owners=%d contacts=%d", users, owners, contacts)
+	if users != 1 || owners != 1 || contacts != 3 || tags != 2 || customers != 1 {
+		t.Fatalf("users=%d owners=%d contacts=%d tags=%d customers=%d", users, owners, contacts, tags, customers)
 	}
 	resp := s.Do(t, "POST", "/api/v1/token/pair", "", strings.NewReader(`{"email":"demo@example.com","password":"demo-passphrase-42"}`), nil)
 	resp.Body.Close()
