@@ -26,6 +26,18 @@ func limitedServer(t *testing.T, env ...string) *testutil.Server {
 	return testutil.NewServer(t, opts...)
 }
 
+// newClub is a limitedServer with limit set to value and the org "club" of
+// owner, in which admin is an admin.
+func newClub(t *testing.T, limit, value string) (s *testutil.Server, owner, admin *testutil.User) {
+	t.Helper()
+	s = limitedServer(t, limit, value)
+	owner = s.CreateUser(t, "owner")
+	admin = s.CreateUser(t, "admin")
+	s.CreateGroupOrg(t, owner, "club")
+	s.AddMember(t, "club", admin, "admin")
+	return s, owner, admin
+}
+
 // expectTooMany sends the request and checks the 429 of the contract: the
 // error body and a positive Retry-After.
 func expectTooMany(t *testing.T, s *testutil.Server, method, path, token, body string) {
@@ -83,12 +95,8 @@ func try(t *testing.T, s *testutil.Server, attempts ...attempt) {
 
 func TestInvitationsAreLimitedPerInvitingUser(t *testing.T) {
 	t.Parallel()
-	s := limitedServer(t, "RATELIMIT_INVITATIONS_PER_USER", "3/h")
-	owner := s.CreateUser(t, "owner")
-	admin := s.CreateUser(t, "admin")
-	s.CreateGroupOrg(t, owner, "club")
+	s, owner, admin := newClub(t, "RATELIMIT_INVITATIONS_PER_USER", "3/h")
 	s.CreateGroupOrg(t, owner, "other")
-	s.AddMember(t, "club", admin, "admin")
 	try(t, s,
 		invite(owner.Token, "club", "guest0@example.com", 201),
 		invite(owner.Token, "other", "guest1@example.com", 201),
@@ -105,12 +113,8 @@ func TestInvitationsAreLimitedPerInvitingUser(t *testing.T) {
 
 func TestInvitationsAreLimitedPerOrg(t *testing.T) {
 	t.Parallel()
-	s := limitedServer(t, "RATELIMIT_INVITATIONS_PER_ORG", "3/h")
-	owner := s.CreateUser(t, "owner")
-	admin := s.CreateUser(t, "admin")
-	s.CreateGroupOrg(t, owner, "club")
+	s, owner, admin := newClub(t, "RATELIMIT_INVITATIONS_PER_ORG", "3/h")
 	s.CreateGroupOrg(t, admin, "elsewhere")
-	s.AddMember(t, "club", admin, "admin")
 	try(t, s,
 		invite(owner.Token, "club", "a@example.com", 201),
 		invite(owner.Token, "club", "b@example.com", 201),
