@@ -57,26 +57,6 @@ func (e *env) upload(t testing.TB, path, token string, data []byte) (int, string
 	return testutil.UploadTo(t, e.base, path, token, nil, testutil.FormFile{Field: "file", Name: "me.png", Data: data})
 }
 
-// scheduled lists the keys the outbox will delete.
-func (e *env) scheduled(t testing.TB) []string {
-	t.Helper()
-	rows, err := e.s.App.DB.Query(context.Background(), `SELECT payload FROM outbox WHERE task_type = 'storage:delete'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var p images.StorageDeletePayload
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, p.Keys...)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func publicObjects(t testing.TB, st storage.Storage) []string {
 	t.Helper()
 	var keys []string
@@ -155,7 +135,7 @@ func TestUserAvatar(t *testing.T) {
 		t.Fatalf("replace: %d %s", st, body)
 	}
 	newKey := *testutil.Scalar[*string](t, e.s, `SELECT avatar_path FROM users WHERE id = $1`, e.alice.ID)
-	if got := e.scheduled(t); !slices.Equal(got, pair(key)) || newKey == key {
+	if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, pair(key)) || newKey == key {
 		t.Errorf("after replace: scheduled %v", got)
 	}
 	for range 2 { // deleting is fine also when there is none
@@ -169,7 +149,7 @@ func TestUserAvatar(t *testing.T) {
 	}
 	want := append(pair(key), pair(newKey)...)
 	sort.Strings(want)
-	if got := e.scheduled(t); !slices.Equal(got, want) {
+	if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, want) {
 		t.Errorf("after delete: scheduled %v, want %v", got, want)
 	}
 }
@@ -280,7 +260,7 @@ func TestContactAvatar(t *testing.T) {
 	if st, body := testutil.Call(t, e.base, "DELETE", path, e.alice.Token, nil, nil); st != 200 || body != `{"detail":"Avatar deleted."}`+"\n" {
 		t.Errorf("delete: %d %s", st, body)
 	}
-	if got := e.scheduled(t); !slices.Equal(got, pair(out.AvatarPath)) {
+	if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, pair(out.AvatarPath)) {
 		t.Errorf("scheduled %v", got)
 	}
 	if st, _ := testutil.Call(t, e.base, "DELETE", path, e.alice.Token, nil, nil); st != 404 {
@@ -312,7 +292,7 @@ func TestDeletingOwnersSchedulesTheirAvatars(t *testing.T) {
 	}
 	want := append(pair(c.AvatarPath), pair(bobKey)...)
 	sort.Strings(want)
-	if got := e.scheduled(t); !slices.Equal(got, want) {
+	if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, want) {
 		t.Errorf("scheduled %v, want %v", got, want)
 	}
 }

@@ -34,7 +34,7 @@ func TestBulkDelete(t *testing.T) {
 				if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images WHERE id = $1`, foreign); n != 1 {
 					t.Errorf("other org's image deleted")
 				}
-				if got := e.deletedKeys(t); !slices.Equal(got, variantList(a.VariantKeys)) {
+				if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, variantList(a.VariantKeys)) {
 					t.Errorf("scheduled %v", got)
 				}
 			}},
@@ -65,7 +65,7 @@ func TestBulkDeleteIdempotencyKey(t *testing.T) {
 	if st1 != 204 || st2 != 204 || body1 != "" || body2 != "" {
 		t.Errorf("204 replay: %d %q / %d %q", st1, body1, st2, body2)
 	}
-	if n := len(e.deletedKeys(t)); n != 10 {
+	if n := len(testutil.ScheduledDeletes(t, e.s)); n != 10 {
 		t.Errorf("%d keys scheduled, want 10 (two images, once each)", n)
 	}
 	st, body := e.call(t, "POST", url, e.alice.Token, `{"ids":[1,2,3]}`, key("k2"))

@@ -62,27 +62,6 @@ func (e *env) insertContact(t testing.TB, orgID int64, slug string) int64 {
 	return testutil.Scalar[int64](t, e.s, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, $2, $2) RETURNING id`, orgID, slug)
 }
 
-// deletedKeys lists every key scheduled for deletion through the outbox.
-func (e *env) deletedKeys(t testing.TB) []string {
-	t.Helper()
-	rows, err := e.s.App.DB.Query(context.Background(),
-		`SELECT payload FROM outbox WHERE task_type = 'storage:delete' AND queue = 'maintenance' ORDER BY created_at`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var p images.StorageDeletePayload
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, p.Keys...)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // objects lists the stored keys under prefix.
 func objects(t testing.TB, st storage.Storage, prefix string) []string {
 	t.Helper()

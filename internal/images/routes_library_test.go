@@ -143,7 +143,7 @@ func TestDeleteImageSchedulesItsFiles(t *testing.T) {
 	if st, body := e.call(t, "DELETE", url, e.alice.Token, "", nil); st != http.StatusNoContent || body != "" {
 		t.Fatalf("delete: %d %q", st, body)
 	}
-	if got, want := e.deletedKeys(t), variantList(img.VariantKeys); !slices.Equal(got, want) {
+	if got, want := testutil.ScheduledDeletes(t, e.s), variantList(img.VariantKeys); !slices.Equal(got, want) {
 		t.Errorf("scheduled %v, want %v", got, want)
 	}
 	if n := testutil.Scalar[int64](t, e.s, `SELECT (SELECT count(*) FROM image_relations) + (SELECT count(*) FROM image_share_links)`); n != 0 {

@@ -238,7 +238,7 @@ func TestUploadStorageFailureLeavesNothingBehind(t *testing.T) {
 	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images`); n != 0 {
 		t.Errorf("%d rows left behind", n)
 	}
-	if keys := e.deletedKeys(t); len(keys) != 0 {
+	if keys := testutil.ScheduledDeletes(t, e.s); len(keys) != 0 {
 		t.Errorf("cleanup scheduled although deletes worked: %v", keys)
 	}
 }
@@ -254,8 +254,8 @@ func TestUploadCleanupFallsBackToOutboxWhenDeletesFail(t *testing.T) {
 	}
 	// Everything written, the failed partial write included, is scheduled.
 	left := objects(t, e.s.App.Storage.Private, "private/")
-	if len(left) != 4 || !slices.Equal(e.deletedKeys(t), left) {
-		t.Errorf("left %v, scheduled %v", left, e.deletedKeys(t))
+	if len(left) != 4 || !slices.Equal(testutil.ScheduledDeletes(t, e.s), left) {
+		t.Errorf("left %v, scheduled %v", left, testutil.ScheduledDeletes(t, e.s))
 	}
 }
 
