@@ -1,28 +1,27 @@
-// Command bench measures the real binary on this machine: it seeds a fresh
-// database, starts `apistarter serve` and `apistarter worker` as separate
-// processes, drives them over HTTP with 16 keep-alive clients, measures the
-// queue, the permission cache, exports and image uploads, and compares the
-// figures with the machine's ceilings (pgbench -S, redis-benchmark). It
-// prints one table and writes the same figures as JSON under bench/out/.
+// Command bench measures and breaks the real apistarter binary on this
+// machine; each subcommand starts what it needs, prints one table and
+// writes it as JSON and Markdown under its -out directory:
 //
-//	make bench                       # N=10k contacts, 10 s per scenario
-//	make bench BENCH_ARGS='-n 100000 -export-1m'
-//	make bench BENCH_ARGS='-n 1000000 -only search'   # search on a large org
+//	go run ./bench load    [flags]   # throughput and latency against SPEC targets (make bench)
+//	go run ./bench faults  [flags]   # Redis, PostgreSQL, worker and SMTP faults under load (make faults)
+//	go run ./bench abuse   [flags]   # one user floods image work, another must stay served (make abuse)
+//	go run ./bench cluster [flags]   # rolling deploys and failover of a loopback cluster (make cluster)
+//
+// `go run ./bench <subcommand> -h` lists a subcommand's flags.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"slices"
-	"strconv"
-	"strings"
 	"syscall"
-	"time"
+
+	"apistarter/bench/abuse"
+	"apistarter/bench/cluster"
+	"apistarter/bench/faults"
+	"apistarter/bench/load"
 )
 
 func main() {
@@ -31,156 +30,33 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// options are the command-line flags.
-type options struct {
-	contacts    int
-	tags        int
-	members     int
-	concurrency int
-	duration    time.Duration
-	warmup      time.Duration
-	tasks       int
-	exportSizes []int
-	uploads     int
-	uploadSize  [2]int
-	pgAdmin     string
-	dbName      string
-	pgbenchDB   string
-	redisAddr   string
-	redisDB     int
-	bin         string
-	outDir      string
-	short       bool
-	skip        map[string]bool
-	only        string
-	dropAfter   bool
+// subcommand is one of bench's runs; it returns the exit code.
+type subcommand struct {
+	name, what string
+	run        func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
-// parts of a run, in order; -skip names them.
-var parts = []string{"http", "queue", "perm", "upload", "exports", "ceilings"}
-
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	o := &options{}
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.IntVar(&o.contacts, "n", 10_000, "contacts in the benchmark org")
-	fs.IntVar(&o.tags, "tags", 50, "tags in the benchmark org")
-	fs.IntVar(&o.members, "members", 16, "members besides the owner (one login per load worker)")
-	fs.IntVar(&o.concurrency, "c", 16, "concurrent keep-alive clients")
-	fs.DurationVar(&o.duration, "d", 10*time.Second, "measured duration of each scenario")
-	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up before each scenario")
-	fs.IntVar(&o.tasks, "tasks", 5000, "tasks per queue measurement (no-op and email)")
-	exports := fs.String("exports", "10000,100000", "export sizes in contacts, comma-separated (empty: none)")
-	export1M := fs.Bool("export-1m", false, "also export an org of 1,000,000 contacts (takes minutes)")
-	fs.IntVar(&o.uploads, "uploads", 3, "uploads of the test JPEG")
-	size := fs.String("upload-size", "4000x3000", "dimensions of the test JPEG (12 megapixels: the SPEC target's size)")
-	fs.StringVar(&o.pgAdmin, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "maintenance database of the PostgreSQL server")
-	fs.StringVar(&o.dbName, "db", "apistarter_bench", "benchmark database (dropped and recreated)")
-	fs.StringVar(&o.pgbenchDB, "pgbench-db", "apistarter_pgbench", "pgbench database (dropped and recreated)")
-	fs.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis server (a database of it is leased and flushed)")
-	fs.IntVar(&o.redisDB, "redis-db", 14, "preferred Redis database")
-	fs.StringVar(&o.bin, "bin", "bin/apistarter", "apistarter binary (make build)")
-	fs.StringVar(&o.outDir, "out", "bench/out", "directory for the JSON results and process logs")
-	fs.BoolVar(&o.short, "short", false, "quick ceilings (a smoke run, not a measurement)")
-	skip := fs.String("skip", "", "parts to skip, comma-separated: http,queue,perm,upload,exports,ceilings")
-	fs.BoolVar(&o.dropAfter, "drop", false, "drop the databases after the run")
-	fs.StringVar(&o.only, "only", "", "run only the HTTP scenarios whose name contains this (e.g. search), and no other part")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+func subcommands() []subcommand {
+	return []subcommand{
+		{"load", "throughput and latency against the SPEC targets (make bench)", load.Run},
+		{"faults", "Redis, PostgreSQL, worker and SMTP faults under load (make faults)", faults.Run},
+		{"abuse", "one user floods image work, another must stay served (make abuse)", abuse.Run},
+		{"cluster", "rolling deploys and failover of a loopback cluster (make cluster)", cluster.Run},
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	o.skip = map[string]bool{}
-	for _, s := range strings.Split(*skip, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		if !slices.Contains(parts, s) {
-			return nil, fmt.Errorf("-skip: unknown part %q (parts: %s)", s, strings.Join(parts, ", "))
-		}
-		o.skip[s] = true
-	}
-	for _, s := range strings.Split(*exports, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("-exports: %q is not a positive number", s)
-		}
-		o.exportSizes = append(o.exportSizes, n)
-	}
-	if _, err := fmt.Sscanf(*size, "%dx%d", &o.uploadSize[0], &o.uploadSize[1]); err != nil || o.uploadSize[0] < 1 || o.uploadSize[1] < 1 {
-		return nil, fmt.Errorf("-upload-size: %q is not WIDTHxHEIGHT", *size)
-	}
-	if o.only != "" {
-		for _, p := range parts {
-			o.skip[p] = p != "http"
-		}
-	}
-	if *export1M {
-		o.exportSizes = append(o.exportSizes, 1_000_000)
-	}
-	if o.contacts < 100 || o.concurrency < 1 || o.members < 1 || o.tags < 2 {
-		return nil, errors.New("need -n ≥ 100, -c ≥ 1, -members ≥ 1, -tags ≥ 2")
-	}
-	return o, nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := parseFlags(args, stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	if len(args) > 0 {
+		for _, c := range subcommands() {
+			if c.name == args[0] {
+				return c.run(ctx, args[1:], stdout, stderr)
+			}
 		}
-		fmt.Fprintln(stderr, "bench:", err)
-		return 2
+		fmt.Fprintf(stderr, "bench: unknown subcommand %q\n", args[0])
 	}
-	rep, err := benchmark(ctx, o, stderr)
-	if rep != nil {
-		rep.print(stdout)
-		if path, werr := rep.save(o.outDir); werr != nil {
-			fmt.Fprintln(stderr, "bench:", werr)
-			err = errors.Join(err, werr)
-		} else {
-			fmt.Fprintf(stdout, "\nresults: %s\n", path)
-		}
+	fmt.Fprintln(stderr, "usage: go run ./bench <subcommand> [flags]")
+	for _, c := range subcommands() {
+		fmt.Fprintf(stderr, "  %-8s %s\n", c.name, c.what)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "bench:", err)
-		return 1
-	}
-	return 0
-}
-
-// benchmark runs every part and returns what it measured, also when a part
-// failed (the report then shows what there is).
-func benchmark(ctx context.Context, o *options, log io.Writer) (*report, error) {
-	rep := newReport(o)
-	env, err := setUp(ctx, o, log)
-	if err != nil {
-		return nil, err
-	}
-	defer env.tearDown(log)
-	var errs []error
-	part := func(name string, f func() error) {
-		if o.skip[name] || ctx.Err() != nil {
-			return
-		}
-		fmt.Fprintf(log, "bench: %s...\n", name)
-		if err := f(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			fmt.Fprintf(log, "bench: %s failed: %v\n", name, err)
-		}
-	}
-	part("http", func() error { return runScenarios(ctx, env, o, rep) })
-	part("queue", func() error { return measureQueue(ctx, env, o, rep) })
-	part("perm", func() error { return measurePermissions(ctx, env, o, rep) })
-	part("upload", func() error { return measureUpload(ctx, env, o, rep) })
-	part("exports", func() error { return measureExports(ctx, env, o, rep) })
-	env.stopApp(log) // the ceilings are measured on idle services
-	part("ceilings", func() error { return measureCeilings(ctx, env, o, rep) })
-	rep.finish()
-	return rep, errors.Join(errs...)
+	return 2
 }

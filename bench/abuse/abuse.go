@@ -1,4 +1,4 @@
-package main
+package abuse
 
 import (
 	"bytes"
@@ -10,37 +10,14 @@ import (
 	"maps"
 	"mime/multipart"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"text/tabwriter"
 	"time"
 
 	"apistarter/bench/harness"
-	"apistarter/internal/auth"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 )
-
-// abuseOptions are the knobs of the full-size run.
-type abuseOptions struct {
-	bin        string
-	outDir     string
-	pgAdmin    string
-	dbName     string
-	redisAddr  string
-	redisDB    int
-	bulk       int // concurrent bulk uploads
-	avatars    int // concurrent avatar uploads
-	filesEach  int // files per bulk upload
-	width      int
-	height     int
-	budgetMiB  int
-	ceilingMiB int // the process's peak RSS must stay under this
-}
 
 // zeroPNG is a valid w×h opaque black RGB PNG: a few hundred KB on the
 // wire that decodes to the full w×h×4 bytes and goes through the whole
@@ -58,123 +35,77 @@ func zeroPNG(w, h int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-type abuseResult struct {
-	lat          []time.Duration
-	meFailures   int
-	readyChecks  int
-	readyFailed  int
-	statuses     map[string]map[int]int // route → status → count
-	peakRSS      uint64
-	retryAfterOK bool
-	elapsed      time.Duration
+// result is what the flood did.
+type result struct {
+	StartedAt   time.Time `json:"started_at"`
+	lat         []time.Duration
+	Requests    int                       `json:"second_user_requests"`
+	P50ms       float64                   `json:"second_user_p50_ms"`
+	P99ms       float64                   `json:"second_user_p99_ms"`
+	MeFailures  int                       `json:"second_user_failures"`
+	ReadyChecks int                       `json:"ready_checks"`
+	ReadyFailed int                       `json:"ready_failed"`
+	Statuses    map[string]map[string]int `json:"statuses"` // route → status → count
+	PeakRSSMiB  uint64                    `json:"serve_peak_rss_mib"`
+	RetryAfter  bool                      `json:"retry_after_on_503"`
+	Seconds     float64                   `json:"seconds"`
+	Settings    map[string]any            `json:"settings"`
 }
 
-func runAbuse(ctx context.Context, o *abuseOptions, stdout, log io.Writer) (bool, error) {
-	bin, err := filepath.Abs(o.bin)
+// flood runs the attacker's uploads and the second user's polling against
+// one serve process.
+func flood(ctx context.Context, o *options, log io.Writer) (*harness.Report, error) {
+	r, err := harness.NewRig("abuse", &o.Options, "logs", log)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	if _, err := os.Stat(bin); err != nil {
-		return false, fmt.Errorf("binary %s missing (run make build): %w", o.bin, err)
+	defer r.Close()
+	r.App.Extra["IMAGE_MEMORY_BUDGET_MIB"] = strconv.Itoa(o.budgetMiB)
+	if err := r.UseSharedServers(ctx, &o.Servers, true); err != nil {
+		return nil, err
 	}
-	logDir, err := filepath.Abs(filepath.Join(o.outDir, "logs"))
+	if err := r.Migrate(ctx, r.App.DatabaseURL, 0); err != nil {
+		return nil, err
+	}
+	seeder, err := r.Seeder(ctx)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		return false, err
-	}
-	dir, err := os.MkdirTemp("", "apistarter-abuse-")
+	seeder.Progress = io.Discard
+	users, err := seeder.Users(ctx, "abuse", 2)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	app := &harness.App{Bin: bin, Dir: dir, LogDir: logDir, Extra: map[string]string{
-		"IMAGE_MEMORY_BUDGET_MIB": strconv.Itoa(o.budgetMiB),
-	}}
-	lease, err := harness.LeaseRedisDB(ctx, o.redisAddr, o.redisDB)
+	serve, err := r.Start(ctx, "serve", "serve", 0)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	defer lease.Release()
-	app.RedisURL = lease.URL()
-	sink, err := harness.StartSink()
+	client := r.Client("", 2*(o.bulk+o.avatars)+4, 5*time.Minute)
+	tokens, err := harness.LoginAll(ctx, client, users)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	defer sink.Close()
-	app.SMTPPort = sink.Port()
-	if app.HTTPPort, err = harness.FreePort(); err != nil {
-		return false, err
-	}
-	if app.DatabaseURL, err = harness.WithDatabase(o.pgAdmin, o.dbName); err != nil {
-		return false, err
-	}
-	cfg, err := app.Config()
-	if err != nil {
-		return false, err
-	}
-	fmt.Fprintf(log, "abuse: database %s (recreated), redis db %d, logs in %s\n", o.dbName, lease.DB, logDir)
-	if err := harness.RecreateDatabase(ctx, o.pgAdmin, o.dbName); err != nil {
-		return false, err
-	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = harness.DropDatabase(dctx, o.pgAdmin, o.dbName)
-	}()
-	if err := app.Migrate(ctx); err != nil {
-		return false, err
-	}
-	pool, err := pgxpool.New(ctx, app.DatabaseURL)
-	if err != nil {
-		return false, err
-	}
-	hasher := auth.NewHasher(auth.PasswordParams{MemoryKiB: cfg.PasswordHashMemoryKiB, Time: cfg.PasswordHashTime, Threads: cfg.PasswordHashThreads})
-	hash, err := hasher.Hash(ctx, harness.Password)
-	if err != nil {
-		pool.Close()
-		return false, err
-	}
-	users, err := (&harness.Seeder{Pool: pool, Progress: io.Discard}).Users(ctx, "abuse", 2, hash)
-	pool.Close()
-	if err != nil {
-		return false, err
-	}
-	serve, err := app.StartServe(ctx, "serve")
-	if err != nil {
-		return false, err
-	}
-	defer func() { _ = serve.Stop(30 * time.Second) }()
-
-	client := harness.NewClient(app.BaseURL(), 2*(o.bulk+o.avatars)+4, 5*time.Minute)
-	defer client.Close()
-	attacker, err := client.Login(ctx, users[0].Email, harness.Password)
-	if err != nil {
-		return false, err
-	}
-	victim, err := client.Login(ctx, users[1].Email, harness.Password)
-	if err != nil {
-		return false, err
-	}
+	attacker, victim := tokens[0], tokens[1]
 	img, err := zeroPNG(o.width, o.height)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	fmt.Fprintf(log, "abuse: serve pid %d; %d bulk uploads × %d files and %d avatar uploads of %d×%d PNGs (%d KB each)\n",
+	r.Logf("serve pid %d; %d bulk uploads × %d files and %d avatar uploads of %d×%d PNGs (%d KB each)",
 		serve.Pid(), o.bulk, o.filesEach, o.avatars, o.width, o.height, len(img)>>10)
 
-	res := &abuseResult{statuses: map[string]map[int]int{}}
+	res := &result{StartedAt: time.Now().UTC(), Statuses: map[string]map[string]int{}, Settings: map[string]any{
+		"bulk": o.bulk, "files": o.filesEach, "avatars": o.avatars, "width": o.width, "height": o.height,
+		"budget_mib": o.budgetMiB, "ceiling_mib": o.ceilingMiB}}
 	var mu sync.Mutex
 	record := func(route string, st int, h http.Header) {
 		mu.Lock()
 		defer mu.Unlock()
-		if res.statuses[route] == nil {
-			res.statuses[route] = map[int]int{}
+		if res.Statuses[route] == nil {
+			res.Statuses[route] = map[string]int{}
 		}
-		res.statuses[route][st]++
+		res.Statuses[route][harness.StatusKey(st)]++
 		if st == http.StatusServiceUnavailable && h.Get("Retry-After") != "" {
-			res.retryAfterOK = true
+			res.RetryAfter = true
 		}
 	}
 	bulkBody, bulkCT := multipartFiles("files", img, o.filesEach)
@@ -187,7 +118,7 @@ func runAbuse(ctx context.Context, o *abuseOptions, stdout, log io.Writer) (bool
 	fire := func(route, path string, body []byte, ct string) {
 		defer wg.Done()
 		defer left.Add(-1)
-		st, h, err := post(ctx, client.HTTP, app.BaseURL()+path, attacker, body, ct)
+		st, h, err := post(ctx, client.HTTP, r.App.BaseURL()+path, attacker, body, ct)
 		if err != nil {
 			st = 0
 		}
@@ -203,23 +134,21 @@ func runAbuse(ctx context.Context, o *abuseOptions, stdout, log io.Writer) (bool
 	}
 	// The other user polls until the flood is over.
 	for left.Load() > 0 && ctx.Err() == nil {
-		t0 := time.Now()
-		st, _, err := client.Do(ctx, harness.Request{Method: http.MethodGet, Path: "/api/v1/users/me", Token: victim})
-		res.lat = append(res.lat, time.Since(t0))
-		if err != nil || st != http.StatusOK {
-			res.meFailures++
+		s := harness.Call(ctx, client, harness.Request{Method: http.MethodGet, Path: "/api/v1/users/me", Token: victim}, http.StatusOK)
+		res.lat = append(res.lat, s.Latency)
+		if !s.OK {
+			res.MeFailures++
 		}
-		st, _, err = client.Do(ctx, harness.Request{Method: http.MethodGet, Path: "/health/ready/"})
-		res.readyChecks++
-		if err != nil || st != http.StatusOK {
-			res.readyFailed++
+		res.ReadyChecks++
+		if !harness.Call(ctx, client, harness.Request{Method: http.MethodGet, Path: "/health/ready/"}, http.StatusOK).OK {
+			res.ReadyFailed++
 		}
-		time.Sleep(20 * time.Millisecond) // a polling client, not a load generator
+		_ = harness.Sleep(ctx, 20*time.Millisecond) // a polling client, not a load generator
 	}
 	wg.Wait()
-	res.elapsed = time.Since(start)
-	res.peakRSS = serve.PeakRSS()
-	return report(stdout, o, res), nil
+	res.Seconds = time.Since(start).Seconds()
+	res.PeakRSSMiB = serve.PeakRSS() >> 20
+	return res.table(o), nil
 }
 
 // multipartFiles is a multipart body with n copies of data under field.
@@ -250,46 +179,44 @@ func post(ctx context.Context, c *http.Client, url, token string, body []byte, c
 	return resp.StatusCode, resp.Header, nil
 }
 
-// report prints the table and says whether the run passed.
-func report(w io.Writer, o *abuseOptions, r *abuseResult) bool {
-	slices.Sort(r.lat)
-	pct := func(p float64) time.Duration {
-		if len(r.lat) == 0 {
-			return 0
-		}
-		return harness.Percentile(r.lat, p)
+// table is the result as a table above its verdict.
+func (res *result) table(o *options) *harness.Report {
+	slices.Sort(res.lat)
+	res.Requests = len(res.lat)
+	res.P50ms = float64(harness.Percentile(res.lat, 50).Microseconds()) / 1000
+	res.P99ms = float64(harness.Percentile(res.lat, 99).Microseconds()) / 1000
+	n503 := res.Statuses["bulk-upload"]["503"] + res.Statuses["users/avatar"]["503"]
+	rep := &harness.Report{Name: "abuse", Started: res.StartedAt, Data: res, Pass: true,
+		Title: []string{"apistarter abuse — " + res.StartedAt.Format("2006-01-02 15:04 UTC") + "; one user floods image work, another polls"},
+		Rows: [][]string{{"figure", "value"},
+			{"flood", fmt.Sprintf("%d bulk (×%d files) + %d avatar uploads of %d×%d, %.1f s", o.bulk, o.filesEach, o.avatars, o.width, o.height, res.Seconds)},
+			{"second user GET /users/me", fmt.Sprintf("%d requests, p50 %.2f ms, p99 %.2f ms, failed %d", res.Requests, res.P50ms, res.P99ms, res.MeFailures)},
+			{"GET /health/ready/", fmt.Sprintf("%d checks, %d not 200", res.ReadyChecks, res.ReadyFailed)},
+			{"serve peak RSS", fmt.Sprintf("%d MiB (budget %d MiB, ceiling %d MiB)", res.PeakRSSMiB, o.budgetMiB, o.ceilingMiB)},
+		}}
+	for _, route := range slices.Sorted(maps.Keys(res.Statuses)) {
+		rep.Rows = append(rep.Rows, []string{route + " statuses", harness.Counts(res.Statuses[route])})
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "figure\tvalue\n")
-	fmt.Fprintf(tw, "flood\t%d bulk (×%d files) + %d avatar uploads of %d×%d, %s\n", o.bulk, o.filesEach, o.avatars, o.width, o.height, r.elapsed.Round(time.Millisecond))
-	fmt.Fprintf(tw, "second user GET /users/me\t%d requests, p50 %s, p99 %s, failed %d\n", len(r.lat), pct(50).Round(time.Microsecond), pct(99).Round(time.Microsecond), r.meFailures)
-	fmt.Fprintf(tw, "GET /health/ready/\t%d checks, %d not 200\n", r.readyChecks, r.readyFailed)
-	fmt.Fprintf(tw, "serve peak RSS\t%d MiB (budget %d MiB, ceiling %d MiB)\n", r.peakRSS>>20, o.budgetMiB, o.ceilingMiB)
-	for _, route := range slices.Sorted(maps.Keys(r.statuses)) {
-		fmt.Fprintf(tw, "%s statuses\t%v\n", route, r.statuses[route])
+	rep.Rows = append(rep.Rows, []string{"503 (budget busy)", fmt.Sprintf("%d, Retry-After present: %v", n503, res.RetryAfter || n503 == 0)})
+	fail := func(format string, args ...any) {
+		rep.Footer = append(rep.Footer, "FAIL: "+fmt.Sprintf(format, args...))
+		rep.Pass = false
 	}
-	n503 := r.statuses["bulk-upload"][503] + r.statuses["users/avatar"][503]
-	fmt.Fprintf(tw, "503 (budget busy)\t%d, Retry-After present: %v\n", n503, r.retryAfterOK || n503 == 0)
-	_ = tw.Flush()
-	ok := true
-	if r.readyFailed > 0 || r.meFailures > 0 {
-		fmt.Fprintln(w, "FAIL: the second user or readiness was not served during the flood")
-		ok = false
+	if res.ReadyFailed > 0 || res.MeFailures > 0 {
+		fail("the second user or readiness was not served during the flood")
 	}
-	if r.peakRSS > uint64(o.ceilingMiB)<<20 {
-		fmt.Fprintf(w, "FAIL: peak RSS %d MiB over the ceiling %d MiB\n", r.peakRSS>>20, o.ceilingMiB)
-		ok = false
+	if res.PeakRSSMiB > uint64(o.ceilingMiB) {
+		fail("peak RSS %d MiB over the ceiling %d MiB", res.PeakRSSMiB, o.ceilingMiB)
 	}
-	for route, st := range r.statuses {
-		for code, n := range st {
-			if code != 200 && code != 503 {
-				fmt.Fprintf(w, "FAIL: %s answered %d %d times\n", route, code, n)
-				ok = false
+	for _, route := range slices.Sorted(maps.Keys(res.Statuses)) {
+		for code, n := range res.Statuses[route] {
+			if code != "200" && code != "503" {
+				fail("%s answered %s %d times", route, code, n)
 			}
 		}
 	}
-	if ok {
-		fmt.Fprintln(w, "PASS")
+	if rep.Pass {
+		rep.Footer = append(rep.Footer, "PASS")
 	}
-	return ok
+	return rep
 }

@@ -1,13 +1,11 @@
-package main
+package abuse
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
@@ -19,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"apistarter/bench/harness"
 	"apistarter/internal/images"
 )
 
@@ -80,24 +79,7 @@ func measureSamples(dir string) ([]sample, error) {
 // smoothJPEG is a photo-like 4:2:0 JPEG small enough (well under 10 MiB)
 // to pass the upload limits at 40 MP.
 func smoothJPEG(w, h int) ([]byte, error) {
-	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
-	for y := range h {
-		for x := range w {
-			img.Y[img.YOffset(x, y)] = uint8((x/7 + y/5 + (x^y)&7) & 255)
-		}
-	}
-	for y := range (h + 1) / 2 {
-		for x := range (w + 1) / 2 {
-			i := img.COffset(x*2, y*2)
-			img.Cb[i] = uint8(64 + (x*128)/((w+1)/2))
-			img.Cr[i] = uint8(192 - (y*128)/((h+1)/2))
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return harness.JPEGOf(w, h, 80, func(x, y int) uint8 { return uint8((x/7 + y/5 + (x^y)&7) & 255) })
 }
 
 // measureAll runs one child per sample and mode and prints the table.
@@ -122,7 +104,7 @@ func measureAll(ctx context.Context, stdout io.Writer) error {
 			return err
 		}
 		for _, mode := range []string{"decode", "library", "avatar"} {
-			out, err := exec.CommandContext(ctx, self, "-measure-one", path, "-measure-mode", mode).Output()
+			out, err := exec.CommandContext(ctx, self, "abuse", "-measure-one", path, "-measure-mode", mode).Output()
 			if err != nil {
 				return fmt.Errorf("%s %s: %w: %s", s.name, mode, err, out)
 			}
@@ -188,23 +170,4 @@ func measureOne(path, mode string, stdout io.Writer) error {
 }
 
 // procStatus reads a "kB" field of /proc/self/status in bytes (0 if absent).
-func procStatus(field string) int64 {
-	return procStatusOf("/proc/self/status", field)
-}
-
-func procStatusOf(path, field string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
+func procStatus(field string) int64 { return harness.ProcStatus("/proc/self/status", field) }

@@ -1,9 +1,7 @@
-package main
+package cluster
 
 import (
 	"bytes"
-	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -21,22 +19,18 @@ func TestClusterRollingDeploysLoseNothing(t *testing.T) {
 		t.Skip("-short: starts a whole cluster")
 	}
 	for _, bin := range []string{"haproxy", "pgbouncer", "redis-sentinel", "redis-server"} {
-		if _, err := exec.LookPath(bin); err != nil && !onPath(bin) {
+		if _, ok := harness.LookBin(bin); !ok {
 			t.Skipf("skipped: %s is not installed (apt-get install haproxy pgbouncer redis-sentinel)", bin)
 		}
 	}
 	t.Parallel()
-	bin := harness.BuildBinary(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"-bin", bin, "-out", t.TempDir(), "-short"}, &stdout, &stderr)
-	t.Logf("exit %d\n%s", code, stdout.String())
+	_, code, stdout, stderr := harness.RunCommand(t, Run, 5*time.Minute, "-short")
+	t.Logf("exit %d\n%s", code, stdout)
 	if code != 0 {
-		t.Fatalf("cluster run failed (exit %d)\nstderr:\n%s", code, stderr.String())
+		t.Fatalf("cluster run failed (exit %d)\nstderr:\n%s", code, stderr)
 	}
 	for _, want := range []string{"api-rolling", "worker-rolling", "redis-failover", "expand-rollout", "first task processed after failover"} {
-		if !strings.Contains(stdout.String(), want) {
+		if !strings.Contains(stdout, want) {
 			t.Errorf("table lacks %q", want)
 		}
 	}

@@ -1,7 +1,8 @@
-package main
+package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -30,12 +31,9 @@ type balancer struct {
 // down: readiness also fails while a shared dependency (Redis during a
 // failover) is away, and the API still answers then (fail open).
 func startHAProxy(ctx context.Context, dir, logDir string, backends []int) (*balancer, error) {
-	bin, err := exec.LookPath("haproxy")
-	if err != nil {
-		if _, err2 := os.Stat("/usr/sbin/haproxy"); err2 != nil {
-			return nil, errNoHAProxy
-		}
-		bin = "/usr/sbin/haproxy"
+	bin, ok := harness.LookBin("haproxy")
+	if !ok {
+		return nil, errors.New("haproxy is not installed")
 	}
 	port, err := harness.FreePort()
 	if err != nil {
@@ -79,17 +77,15 @@ backend apistarter
 	if b.proc, err = harness.StartProc("haproxy", bin, []string{"-db", "-f", b.config}, nil, dir, logDir); err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := b.cmd("show info"); err == nil {
-			return b, nil
-		}
-		if time.Now().After(deadline) || b.proc.Exited() {
-			_ = b.proc.Kill()
-			return nil, fmt.Errorf("haproxy did not start:\n%s", b.proc.Tail(10))
-		}
-		time.Sleep(50 * time.Millisecond) // polling for startup, with a deadline
+	err = harness.Poll(ctx, 10*time.Second, "haproxy's runtime API", func() bool {
+		_, err := b.cmd("show info")
+		return err == nil || b.proc.Exited()
+	})
+	if err != nil || b.proc.Exited() {
+		_ = b.proc.Kill()
+		return nil, fmt.Errorf("haproxy did not start: %v\n%s", err, b.proc.Tail(10))
 	}
+	return b, nil
 }
 
 func (b *balancer) url() string { return "http://127.0.0.1:" + strconv.Itoa(b.port) }
@@ -153,17 +149,16 @@ func (b *balancer) stat(server string) (status string, sessions int, err error) 
 
 // waitFor polls a server's stats until cond holds or timeout passes.
 func (b *balancer) waitFor(ctx context.Context, server string, timeout time.Duration, what string, cond func(status string, sessions int) bool) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		st, n, err := b.stat(server)
-		if err == nil && cond(st, n) {
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("haproxy: %s: %s not reached within %s (status %q, sessions %d, err %v)", server, what, timeout, st, n, err)
-		}
-		time.Sleep(50 * time.Millisecond) // polling HAProxy's stats, with a deadline
+	var st string
+	var n int
+	var err error
+	if harness.Poll(ctx, timeout, what, func() bool {
+		st, n, err = b.stat(server)
+		return err == nil && cond(st, n)
+	}) != nil {
+		return fmt.Errorf("haproxy: %s: %s not reached within %s (status %q, sessions %d, err %v)", server, what, timeout, st, n, err)
 	}
+	return nil
 }
 
 func (b *balancer) stop() {

@@ -1,11 +1,8 @@
-package main
+package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
 	"sync"
 	"time"
 
@@ -16,111 +13,109 @@ import (
 type ledger struct {
 	mu       sync.Mutex
 	requests map[string]int
-	failed   map[string]int
-	failures map[string]map[int]int // step → status → count (0: transport error)
-	invites  []invite
+	failed   map[string]map[string]int // step → status → count
 	exports  []export
-	seq      int
 }
 
-type invite struct {
-	rcpt string
-	at   time.Time
-	step string
-}
-
+// export is an export the API accepted during step.
 type export struct {
-	id   string
+	*harness.Export
 	org  exportOrg
 	step string
-}
-
-func (r *rig) step() string {
-	r.phaseMu.Lock()
-	defer r.phaseMu.Unlock()
-	return r.phaseNow
-}
-
-func (r *rig) setStep(s string) {
-	r.phaseMu.Lock()
-	r.phaseNow = s
-	r.phaseMu.Unlock()
 }
 
 func (l *ledger) record(step string, status int, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.requests == nil {
-		l.requests, l.failed, l.failures = map[string]int{}, map[string]int{}, map[string]map[int]int{}
+		l.requests, l.failed = map[string]int{}, map[string]map[string]int{}
 	}
 	l.requests[step]++
 	if !ok {
-		l.failed[step]++
-		if l.failures[step] == nil {
-			l.failures[step] = map[int]int{}
+		if l.failed[step] == nil {
+			l.failed[step] = map[string]int{}
 		}
-		l.failures[step][status]++
+		l.failed[step][harness.StatusKey(status)]++
 	}
 }
 
-// load runs the steady mixed load and the invitation producer until ctx
-// ends.
-func (r *rig) load(ctx context.Context) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	org := "/api/v1/orgs/" + r.fix.Org.Slug
-	n := r.fix.Org.Contacts
-	for w := range r.o.concurrency {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(w)+1, uint64(time.Now().UnixNano())))
-			tok := r.tokens[w%len(r.tokens)]
-			pace(ctx, r.o.rate, func() {
-				var req harness.Request
-				want := http.StatusOK
-				switch k := rng.IntN(10); {
-				case k < 5:
-					req = harness.Request{Method: http.MethodGet, Path: fmt.Sprintf("%s/contacts/?limit=20&offset=%d", org, rng.IntN(max(1, min(50, n/20)))*20)}
-				case k < 7:
-					req = harness.Request{Method: http.MethodGet, Path: org + "/contacts/" + harness.ContactSlug(rng.IntN(n)) + "/"}
-				case k < 9:
-					req = harness.Request{Method: http.MethodGet, Path: "/api/v1/users/me"}
-				default:
-					body, _ := json.Marshal(map[string]string{"first_name": "Cluster", "last_name": fmt.Sprint("Load", rng.IntN(1e6))})
-					req, want = harness.Request{Method: http.MethodPost, Path: org + "/contacts/", Body: body}, http.StatusCreated
-				}
-				req.Token = tok
-				step := r.step()
-				st, _, err := r.client.Do(ctx, req)
-				if ctx.Err() == nil {
-					r.ledger.record(step, st, err == nil && st == want)
-				}
-			})
-		})
-	}
-	wg.Go(func() { pace(ctx, r.o.mailRate, func() { r.invite(ctx) }) })
-	return &wg
+type step struct {
+	name string
+	run  func(ctx context.Context) (string, error)
 }
 
-// invite asks the API to invite a new address; a 201 means the email is
-// committed to the outbox and must be delivered exactly once.
-func (r *rig) invite(ctx context.Context) {
-	r.ledger.mu.Lock()
-	r.ledger.seq++
-	rcpt := fmt.Sprintf("inv-%d-%d@cluster.example.com", time.Now().Unix(), r.ledger.seq)
-	r.ledger.mu.Unlock()
-	body, _ := json.Marshal(map[string]string{"email": rcpt, "role": "member"})
-	step := r.step()
-	st, _, err := r.client.Do(ctx, harness.Request{Method: http.MethodPost, Path: "/api/v1/orgs/" + r.fix.Org.Slug + "/invitations/",
-		Token: r.tokens[0], Body: body})
-	if ctx.Err() != nil {
-		return
+// runAll keeps the load up through every step, with steady phases before,
+// between and after, and returns what happened.
+func (r *rig) runAll(ctx context.Context) *result {
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+	r.steps.set("steady")
+	wg := r.load.Run(loadCtx)
+	steady := func() { _ = harness.Sleep(ctx, r.o.steady) } // the load runs meanwhile
+	steady()
+	var killAt time.Time
+	steps := []step{
+		{"api-rolling", func(ctx context.Context) (string, error) {
+			return "drain, SIGTERM, start, ready for s1 then s2", r.rollServe(ctx)
+		}},
+		{"worker-rolling", func(ctx context.Context) (string, error) {
+			return "SIGTERM and start: 2 workers, 2 schedulers", r.rollBackground(ctx)
+		}},
+		{"redis-failover", func(ctx context.Context) (string, error) {
+			killAt = time.Now()
+			old, err := r.redis.KillPrimary(ctx)
+			if err != nil {
+				return "", err
+			}
+			now, err := r.redis.WaitPromoted(ctx, old, 60*time.Second)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("SIGKILL %s, Sentinel promoted %s after %.1f s", old, now, time.Since(killAt).Seconds()), nil
+		}},
+		{"expand-rollout", func(ctx context.Context) (string, error) {
+			// Expand: a nullable column the running version does not know.
+			if _, err := r.Pool.Exec(ctx, `ALTER TABLE contacts ADD COLUMN cluster_note text`); err != nil {
+				return "", err
+			}
+			steady()
+			if err := r.rollServe(ctx); err != nil {
+				return "", err
+			}
+			// Contract, once no version reads it.
+			_, err := r.Pool.Exec(ctx, `ALTER TABLE contacts DROP COLUMN cluster_note`)
+			return "ADD COLUMN under the old version, rolling rollout, DROP COLUMN", err
+		}},
 	}
-	ok := err == nil && st == http.StatusCreated
-	r.ledger.record(step, st, ok)
-	if ok {
-		r.ledger.mu.Lock()
-		r.ledger.invites = append(r.ledger.invites, invite{rcpt: rcpt, at: time.Now(), step: step})
-		r.ledger.mu.Unlock()
+	res := &result{StartedAt: time.Now().UTC(), FailoverS: -1}
+	res.Steps = append(res.Steps, stepRow{Step: "steady"})
+	for _, s := range steps {
+		if ctx.Err() != nil {
+			break
+		}
+		r.Logf("%s", s.name)
+		r.steps.set(s.name)
+		row := stepRow{Step: s.name}
+		if err := r.requestExports(ctx, s.name); err != nil {
+			res.problem("%s: %v", s.name, err)
+		}
+		note, err := s.run(ctx)
+		if err != nil {
+			res.problem("%s: %v", s.name, err)
+			note = "ERROR: " + err.Error()
+		}
+		row.Note = note
+		res.Steps = append(res.Steps, row)
+		steady()
 	}
+	r.steps.set("after")
+	res.Steps = append(res.Steps, stepRow{Step: "after"})
+	steady()
+	stopLoad()
+	wg.Wait()
+	res.killAt = killAt
+	r.account(ctx, res)
+	return res
 }
 
 // requestExports starts the step's exports, each in its own org.
@@ -131,36 +126,16 @@ func (r *rig) requestExports(ctx context.Context, step string) error {
 		}
 		org := r.expOrgs[r.nextExp]
 		r.nextExp++
-		var out struct {
-			ID string `json:"id"`
-		}
-		err := r.client.JSON(ctx, harness.Request{Method: http.MethodPost, Path: "/api/v1/orgs/" + org.slug + "/exports/", Token: org.token}, http.StatusAccepted, &out)
+		e, err := r.client.RequestExport(ctx, org.slug, org.token)
 		r.ledger.record(step, 0, err == nil)
 		if err != nil {
 			return fmt.Errorf("export in %s: %w", org.slug, err)
 		}
 		r.ledger.mu.Lock()
-		r.ledger.exports = append(r.ledger.exports, export{id: out.ID, org: org, step: step})
+		r.ledger.exports = append(r.ledger.exports, export{Export: e, org: org, step: step})
 		r.ledger.mu.Unlock()
 	}
 	return nil
-}
-
-// pace calls f about perSecond times a second until ctx ends.
-func pace(ctx context.Context, perSecond float64, f func()) {
-	if perSecond <= 0 {
-		return
-	}
-	t := time.NewTicker(time.Duration(float64(time.Second) / perSecond))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f()
-		}
-	}
 }
 
 // rollServe restarts every serve process, one at a time: drain in HAProxy

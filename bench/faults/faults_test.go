@@ -1,8 +1,7 @@
-package main
+package faults
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -20,23 +19,18 @@ import (
 // lease and relay timeouts to recover and run only in `make faults`.
 func TestFaultsHarnessLosesNothing(t *testing.T) {
 	t.Parallel()
-	bin := harness.BuildBinary(t)
-	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"-bin", bin, "-out", out, "-short"}, &stdout, &stderr)
+	out, code, stdout, stderr := harness.RunCommand(t, Run, 3*time.Minute, "-short")
 	b, err := os.ReadFile(filepath.Join(out, "faults-latest.json"))
 	if err != nil {
-		t.Fatalf("exit %d, no results: %v\nstderr:\n%s", code, err, stderr.String())
+		t.Fatalf("exit %d, no results: %v\nstderr:\n%s", code, err, stderr)
 	}
 	var res result
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("exit %d\n%s", code, stdout.String())
-	if !strings.Contains(stdout.String(), "PostgreSQL stopped") || len(res.Faults) != 3 {
-		t.Errorf("table incomplete:\n%s", stdout.String())
+	t.Logf("exit %d\n%s", code, stdout)
+	if !strings.Contains(stdout, "PostgreSQL stopped") || len(res.Faults) != 3 {
+		t.Errorf("table incomplete:\n%s", stdout)
 	}
 	if res.EmailsRequested == 0 || res.EmailsLost != 0 {
 		t.Errorf("emails: %d requested, %d lost", res.EmailsRequested, res.EmailsLost)

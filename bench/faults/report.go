@@ -1,17 +1,12 @@
-package main
+package faults
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"maps"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"apistarter/bench/harness"
 )
 
 // faultRow is what one fault did to the system.
@@ -55,7 +50,7 @@ type result struct {
 
 // analyse classifies the timeline by fault window.
 func (r *rig) analyse(runs []*faultRun, loadStart, loadEnd time.Time) *result {
-	o := r.opts
+	o := r.o
 	api, ready := r.tl.snapshot()
 	res := &result{StartedAt: loadStart.UTC(), BaselineFailed: map[string]int{}, Settings: map[string]any{
 		"contacts": o.contacts, "clients": o.concurrency, "rate_per_client": o.rate, "mail_rate": o.mailRate,
@@ -67,9 +62,9 @@ func (r *rig) analyse(runs []*faultRun, loadStart, loadEnd time.Time) *result {
 		first = runs[0].Inject
 	}
 	for _, s := range api {
-		if s.at.Before(first) && !s.ok {
-			res.BaselineFailed[key(s.status)]++
-			if s.status == 500 {
+		if s.Start.Before(first) && !s.OK {
+			res.BaselineFailed[harness.StatusKey(s.Status)]++
+			if s.Status == 500 {
 				res.Status500Outside++
 			}
 		}
@@ -84,28 +79,28 @@ func (r *rig) analyse(runs []*faultRun, loadStart, loadEnd time.Time) *result {
 			Recovered: true, ReadyExpected: f.Outage, Note: f.Note}
 		var lastFail time.Time
 		for _, s := range api {
-			if s.at.Before(f.Inject) || !s.at.Before(next) {
+			if s.Start.Before(f.Inject) || !s.Start.Before(next) {
 				continue
 			}
 			row.Requests++
-			if s.ok {
+			if s.OK {
 				continue
 			}
-			in := s.at.Before(windowEnd)
+			in := s.Start.Before(windowEnd)
 			if in {
-				row.FailedDuring[key(s.status)]++
+				row.FailedDuring[harness.StatusKey(s.Status)]++
 			} else {
-				row.FailedAfter[key(s.status)]++
+				row.FailedAfter[harness.StatusKey(s.Status)]++
 			}
-			if s.status == 500 {
+			if s.Status == 500 {
 				if in {
 					row.Status500In++
 				} else {
 					row.Status500Out++
 				}
 			}
-			lastFail = s.end
-			if s.at.After(f.Restored.Add(o.recoverLimit)) {
+			lastFail = s.End()
+			if s.Start.After(f.Restored.Add(o.recoverLimit)) {
 				row.Recovered = false
 			}
 		}
@@ -113,14 +108,14 @@ func (r *rig) analyse(runs []*faultRun, loadStart, loadEnd time.Time) *result {
 			row.RecoveryS = lastFail.Sub(f.Restored).Seconds()
 		}
 		for _, s := range ready {
-			if !s.ok && !s.at.Before(f.Inject) && s.at.Before(f.Restored.Add(2*time.Second)) {
+			if !s.OK && !s.Start.Before(f.Inject) && s.Start.Before(f.Restored.Add(2*time.Second)) {
 				row.ReadySawOutage = true
 			}
 		}
 		row.Mail = len(f.Mail)
 		var lastMail time.Time
 		for _, rc := range f.Mail {
-			at, n := r.sink.FirstDelivery(rc)
+			at, n := r.Sink.FirstDelivery(rc)
 			if n > 0 {
 				row.MailDelivered++
 				row.MailDuplicates += n - 1
@@ -151,11 +146,11 @@ func (r *rig) analyse(runs []*faultRun, loadStart, loadEnd time.Time) *result {
 		res.Faults = append(res.Faults, row)
 	}
 
-	all := r.mail.rcpts(r.mail.all())
+	all := harness.Rcpts(r.load.Invites())
 	res.EmailsRequested = len(all)
-	res.EmailsDelivered, res.EmailsDuplicated = r.sink.Delivered(all)
+	res.EmailsDelivered, res.EmailsDuplicated = r.Sink.Delivered(all)
 	res.EmailsLost = res.EmailsRequested - res.EmailsDelivered
-	st := r.sink.Stats()
+	st := r.Sink.Stats()
 	res.SinkRejected, res.SameMessageID = st.Rejected, st.Duplicates
 	res.ExportsRequested = len(r.exports)
 	for _, e := range r.exports {
@@ -179,16 +174,14 @@ func (r *rig) analyse(runs []*faultRun, loadStart, loadEnd time.Time) *result {
 	return res
 }
 
-func key(status int) string {
-	if status == 0 {
-		return "timeout/conn"
+// table is the result as a table under its header and above its verdict.
+func (res *result) table() *harness.Report {
+	if res == nil {
+		return nil
 	}
-	return strconv.Itoa(status)
-}
-
-func (res *result) header() string {
-	return fmt.Sprintf("apistarter fault injection — %s; %v load clients × %v req/s, %v emails/s; windows = injection → repair + %vs grace",
-		res.StartedAt.Format("2006-01-02 15:04 UTC"), res.Settings["clients"], res.Settings["rate_per_client"], res.Settings["mail_rate"], res.Settings["grace_s"])
+	return &harness.Report{Name: "faults", Started: res.StartedAt, Data: res, Pass: res.Pass, Rows: res.rows(), Footer: res.footer(),
+		Title: []string{fmt.Sprintf("apistarter fault injection — %s; %v load clients × %v req/s, %v emails/s; windows = injection → repair + %vs grace",
+			res.StartedAt.Format("2006-01-02 15:04 UTC"), res.Settings["clients"], res.Settings["rate_per_client"], res.Settings["mail_rate"], res.Settings["grace_s"])}}
 }
 
 func (res *result) rows() [][]string {
@@ -221,7 +214,7 @@ func (res *result) rows() [][]string {
 		if f.Note != "" {
 			export += " (" + f.Note + ")"
 		}
-		out = append(out, []string{f.Fault, fmt.Sprintf("%.1f s", f.WindowS), strconv.Itoa(f.Requests), counts(f.FailedDuring), counts(f.FailedAfter),
+		out = append(out, []string{f.Fault, fmt.Sprintf("%.1f s", f.WindowS), strconv.Itoa(f.Requests), harness.Counts(f.FailedDuring), harness.Counts(f.FailedAfter),
 			fmt.Sprintf("%d / %d", f.Status500In, f.Status500Out), rec, ready, mail, export})
 	}
 	return out
@@ -229,7 +222,7 @@ func (res *result) rows() [][]string {
 
 func (res *result) footer() []string {
 	lines := []string{
-		fmt.Sprintf("before the first fault: %s failed", counts(res.BaselineFailed)),
+		fmt.Sprintf("before the first fault: %s failed", harness.Counts(res.BaselineFailed)),
 		fmt.Sprintf("emails: %d requested, %d delivered, %d duplicated (%d with the first copy's Message-ID), %d lost; %d SMTP 451 answers retried",
 			res.EmailsRequested, res.EmailsDelivered, res.EmailsDuplicated, res.SameMessageID, res.EmailsLost, res.SinkRejected),
 		fmt.Sprintf("exports: %d requested, %d completed", res.ExportsRequested, res.ExportsCompleted),
@@ -243,65 +236,4 @@ func (res *result) footer() []string {
 		lines = append(lines, "  - "+p)
 	}
 	return lines
-}
-
-func (res *result) print(w io.Writer) {
-	fmt.Fprintf(w, "\n%s\n\n", res.header())
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, cells := range res.rows() {
-		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
-	}
-	_ = tw.Flush()
-	fmt.Fprintln(w)
-	for _, l := range res.footer() {
-		fmt.Fprintln(w, l)
-	}
-}
-
-// markdown is the same table for the README.
-func (res *result) markdown() string {
-	var b strings.Builder
-	b.WriteString(res.header() + "\n\n")
-	for i, cells := range res.rows() {
-		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-		if i == 0 {
-			b.WriteString(strings.Repeat("|---", len(cells)) + "|\n")
-		}
-	}
-	b.WriteString("\n")
-	for _, l := range res.footer() {
-		b.WriteString(l + "  \n")
-	}
-	return b.String()
-}
-
-func counts(m map[string]int) string {
-	if len(m) == 0 {
-		return "0"
-	}
-	total := 0
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		total += m[k]
-		parts = append(parts, fmt.Sprintf("%s×%d", k, m[k]))
-	}
-	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, " "))
-}
-
-func (res *result) save(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "faults-"+res.StartedAt.Format("20060102-150405")+".json")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "faults-latest.md"), []byte(res.markdown()), 0o644); err != nil {
-		return "", err
-	}
-	return path, os.WriteFile(filepath.Join(dir, "faults-latest.json"), b, 0o644)
 }

@@ -1,31 +1,24 @@
-package main
+package faults
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"apistarter/bench/harness"
-	"apistarter/internal/auth"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // rig is the system under test and the harness around it: a dedicated
 // PostgreSQL cluster and Redis server, the SMTP sink, the API, a worker and
 // a scheduler as separate processes, and the seeded data.
 type rig struct {
-	opts   *options
-	log    io.Writer
-	logDir string
+	*harness.Rig
+	o      *options
 	pg     *harness.PgCluster
-	redis  *redisServer
-	sink   *harness.Sink
-	app    *harness.App
-	pool   *pgxpool.Pool
+	redis  *harness.RedisNode
 	client *harness.Client
 	serve  *harness.Proc
 	worker *harness.Proc
@@ -33,96 +26,67 @@ type rig struct {
 	// workers counts the workers started, for log names.
 	workers int
 
-	fix    *harness.Fixture
-	big    harness.Org // large enough that a worker can be killed mid-export
-	tokens []string
-
+	fix     *harness.Fixture
+	big     harness.Org // large enough that a worker can be killed mid-export
+	tokens  []string
+	load    *harness.Steady
 	tl      timeline
-	mail    mailLedger
-	exports []*exportReq
+	exports []*harness.Export
+}
+
+// timeline is the steady load's and the readiness probe's outcomes.
+type timeline struct {
+	mu    sync.Mutex
+	api   []harness.Sample
+	ready []harness.Sample
+}
+
+func (t *timeline) add(kind *[]harness.Sample, s harness.Sample) {
+	t.mu.Lock()
+	*kind = append(*kind, s)
+	t.mu.Unlock()
+}
+
+func (t *timeline) snapshot() (api, ready []harness.Sample) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]harness.Sample(nil), t.api...), append([]harness.Sample(nil), t.ready...)
 }
 
 func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
-	// "return nil, err" sets r to nil before deferred calls run: tear down
-	// what was built through its own variable.
-	built := &rig{opts: o, log: log}
-	built.mail.run = time.Now().Unix()
+	base, err := harness.NewRig("faults", &o.Options, "logs-faults", log)
+	if err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
-			built.tearDown()
-			r = nil
+			base.Close()
 		}
 	}()
-	r = built
-	bin, err := filepath.Abs(o.bin)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("binary %s missing (run make build): %w", o.bin, err)
-	}
-	if r.logDir, err = filepath.Abs(filepath.Join(o.outDir, "logs-faults")); err != nil {
-		return nil, err
-	}
-	_ = os.RemoveAll(r.logDir)
-	if err := os.MkdirAll(r.logDir, 0o755); err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "apistarter-faults-")
-	if err != nil {
-		return nil, err
-	}
-	r.app = &harness.App{Bin: bin, Dir: dir, LogDir: r.logDir, Extra: map[string]string{
-		// Production-like: rate limits on (they must degrade, not fail,
-		// without Redis), stale exports recovered quickly.
-		"RATELIMIT_ENABLED":  "true",
-		"EXPORT_STALE_AFTER": "20s",
-		// Invitations are the harness's mail load, not abuse: lift the
-		// per-user, per-org, per-recipient and export limits out of its way.
-		"RATELIMIT_INVITATIONS_PER_USER":      "1000000/h",
-		"RATELIMIT_INVITATIONS_PER_ORG":       "1000000/h",
-		"RATELIMIT_INVITATIONS_PER_RECIPIENT": "1000000/h",
-		"RATELIMIT_EXPORTS_PER_USER":          "1000000/h",
-	}}
-
+	r = &rig{Rig: base, o: o}
+	// Production-like: rate limits on (they must degrade, not fail, without
+	// Redis), stale exports recovered quickly.
+	r.App.LiftLoadLimits()
+	r.App.Extra["EXPORT_STALE_AFTER"] = "20s"
 	start := time.Now()
-	if r.pg, err = harness.StartPgCluster(ctx, o.pgBin); err != nil {
+	if r.pg, err = r.StartPostgres(ctx, o.PgBin); err != nil {
 		return nil, err
 	}
-	if r.redis, err = startRedis(ctx, r.logDir); err != nil {
+	if r.redis, err = harness.StartRedis(ctx, "redis", filepath.Join(r.App.Dir, "redis"), r.App.LogDir); err != nil {
 		return nil, err
 	}
-	if r.sink, err = harness.StartSink(); err != nil {
+	r.Defer(func() { _ = r.redis.Stop() })
+	r.App.RedisURL = "redis://" + r.redis.Addr() + "/0"
+	r.Logf("PostgreSQL on :%d, Redis on :%d, SMTP sink on :%d (%.1f s); logs in %s",
+		r.pg.Port, r.redis.Port, r.Sink.Port(), time.Since(start).Seconds(), r.App.LogDir)
+	if err := r.Migrate(ctx, r.App.DatabaseURL, 0); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "faults: PostgreSQL on :%d, Redis on :%d, SMTP sink on :%d (%.1f s); logs in %s\n",
-		r.pg.Port, r.redis.port, r.sink.Port(), time.Since(start).Seconds(), r.logDir)
-	if err := harness.RecreateDatabase(ctx, r.pg.URL("postgres"), "apistarter"); err != nil {
-		return nil, err
-	}
-	r.app.DatabaseURL = r.pg.URL("apistarter")
-	r.app.RedisURL = "redis://" + r.redis.addr() + "/0"
-	r.app.SMTPPort = r.sink.Port()
-	if r.app.HTTPPort, err = harness.FreePort(); err != nil {
-		return nil, err
-	}
-	if err := r.app.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	if r.pool, err = pgxpool.New(ctx, r.app.DatabaseURL); err != nil {
-		return nil, err
-	}
-	cfg, err := r.app.Config()
+	seeder, err := r.Seeder(ctx)
 	if err != nil {
 		return nil, err
 	}
-	hasher := auth.NewHasher(auth.PasswordParams{MemoryKiB: cfg.PasswordHashMemoryKiB, Time: cfg.PasswordHashTime, Threads: cfg.PasswordHashThreads})
-	hash, err := hasher.Hash(ctx, harness.Password)
-	if err != nil {
-		return nil, err
-	}
-	seeder := &harness.Seeder{Pool: r.pool, Progress: log}
-	if r.fix, err = seeder.Standard(ctx, hash, "faults", 3, o.contacts, 20); err != nil {
+	if r.fix, err = seeder.Standard(ctx, "faults", 3, o.contacts, 20); err != nil {
 		return nil, err
 	}
 	if o.has("worker-kill-export") {
@@ -133,59 +97,50 @@ func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
 			return nil, err
 		}
 	}
-
-	if r.serve, err = r.app.StartServe(ctx, "serve"); err != nil {
+	if r.serve, err = r.Start(ctx, "serve", "serve", 0); err != nil {
 		return nil, err
 	}
-	if err := r.startWorker(); err != nil {
+	if err := r.startWorker(ctx); err != nil {
 		return nil, err
 	}
-	if r.sched, err = r.app.StartCommand("scheduler", "scheduler"); err != nil {
+	if r.sched, err = r.Start(ctx, "scheduler", "scheduler", 0); err != nil {
 		return nil, err
 	}
-	r.client = harness.NewClient(r.app.BaseURL(), 4*o.concurrency, 5*time.Second)
+	r.client = r.Client("", 4*o.concurrency, 5*time.Second)
 	if r.tokens, err = harness.LoginAll(ctx, r.client, r.fix.Users()); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "faults: serve pid %d on %s, worker pid %d, scheduler pid %d\n", r.serve.Pid(), r.app.BaseURL(), r.worker.Pid(), r.sched.Pid())
+	r.load = &harness.Steady{Client: r.client, Org: r.fix.Org, Tokens: r.tokens, Clients: o.concurrency, Rate: o.rate,
+		MailRate: o.mailRate, Label: "faults", Record: func(s harness.Sample, invitation bool) {
+			if !invitation {
+				r.tl.add(&r.tl.api, s)
+			}
+		}}
+	r.Logf("serve pid %d on %s, worker pid %d, scheduler pid %d", r.serve.Pid(), r.App.BaseURL(), r.worker.Pid(), r.sched.Pid())
 	return r, nil
 }
 
+// steadyLoad runs the steady load and the readiness probe (every 100 ms)
+// until ctx ends.
+func (r *rig) steadyLoad(ctx context.Context) *sync.WaitGroup {
+	wg := r.load.Run(ctx)
+	wg.Go(func() {
+		harness.Pace(ctx, 10, func() {
+			if s := harness.Call(ctx, r.client, harness.Request{Method: "GET", Path: "/health/ready/"}, 200); ctx.Err() == nil {
+				r.tl.add(&r.tl.ready, s)
+			}
+		})
+	})
+	return wg
+}
+
 // startWorker starts a new worker process (worker-1, worker-2...).
-func (r *rig) startWorker() error {
+func (r *rig) startWorker(ctx context.Context) error {
 	r.workers++
-	p, err := r.app.StartWorker(fmt.Sprintf("worker-%d", r.workers))
+	p, err := r.Start(ctx, fmt.Sprintf("worker-%d", r.workers), "worker", 0)
 	if err != nil {
 		return err
 	}
 	r.worker = p
 	return nil
-}
-
-func (r *rig) tearDown() {
-	for _, p := range []*harness.Proc{r.serve, r.worker, r.sched} {
-		if p != nil {
-			if err := p.Stop(25 * time.Second); err != nil {
-				fmt.Fprintln(r.log, "faults:", err)
-			}
-		}
-	}
-	if r.client != nil {
-		r.client.Close()
-	}
-	if r.pool != nil {
-		r.pool.Close()
-	}
-	if r.sink != nil {
-		r.sink.Close()
-	}
-	if r.redis != nil {
-		r.redis.destroy()
-	}
-	if r.pg != nil {
-		r.pg.Destroy(r.log, r.logDir)
-	}
-	if r.app != nil && r.app.Dir != "" {
-		_ = os.RemoveAll(r.app.Dir)
-	}
 }

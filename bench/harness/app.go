@@ -67,8 +67,22 @@ func (a *App) Vars() map[string]string {
 	return v
 }
 
-func (a *App) environ() []string {
+// LiftLoadLimits turns the rate limits on, except those the harness's own
+// invitations and exports would hit: they are its load, not abuse.
+func (a *App) LiftLoadLimits() {
+	a.Extra["RATELIMIT_ENABLED"] = "true"
+	for _, k := range []string{"INVITATIONS_PER_USER", "INVITATIONS_PER_ORG", "INVITATIONS_PER_RECIPIENT", "EXPORTS_PER_USER"} {
+		a.Extra["RATELIMIT_"+k] = "1000000/h"
+	}
+}
+
+// environ is the processes' environment; port, when not 0, is a serve
+// process's own.
+func (a *App) environ(port int) []string {
 	v := a.Vars()
+	if port != 0 {
+		v["HTTP_ADDR"] = "127.0.0.1:" + strconv.Itoa(port)
+	}
 	out := make([]string, 0, len(v))
 	for _, k := range slices.Sorted(maps.Keys(v)) {
 		out = append(out, k+"="+v[k])
@@ -85,37 +99,27 @@ func (a *App) Config() (*config.Config, error) {
 
 // Migrate applies the migrations with `apistarter migrate up`.
 func (a *App) Migrate(ctx context.Context) error {
-	_, err := Run(ctx, a.environ(), a.Dir, a.Bin, "migrate", "up")
+	_, err := Run(ctx, a.environ(0), a.Dir, a.Bin, "migrate", "up")
 	return err
 }
 
-// Command runs another apistarter command (e.g. createsuperuser).
-func (a *App) Command(ctx context.Context, args ...string) (string, error) {
-	return Run(ctx, a.environ(), a.Dir, a.Bin, args...)
-}
-
-// StartServe starts `apistarter serve` and waits for /health/ready/.
-func (a *App) StartServe(ctx context.Context, name string) (*Proc, error) {
-	p, err := StartProc(name, a.Bin, []string{"serve"}, a.environ(), a.Dir, a.LogDir)
+// Start starts an apistarter command (serve, worker, scheduler) as the
+// process name; port is a serve process's own (0: the App's). A serve
+// process has started when /health/ready/ answers 200.
+func (a *App) Start(ctx context.Context, name, command string, port int) (*Proc, error) {
+	p, err := StartProc(name, a.Bin, []string{command}, a.environ(port), a.Dir, a.LogDir)
 	if err != nil {
 		return nil, err
 	}
-	if err := WaitHTTP(ctx, a.BaseURL()+"/health/ready/", p, 60*time.Second); err != nil {
-		_ = p.Kill()
-		return nil, err
-	}
-	return p, nil
-}
-
-// StartWorker starts `apistarter worker` (task worker and outbox relay).
-func (a *App) StartWorker(name string) (*Proc, error) { return a.StartCommand(name, "worker") }
-
-// StartCommand starts a long-running apistarter command without HTTP
-// (worker, scheduler).
-func (a *App) StartCommand(name, command string) (*Proc, error) {
-	p, err := StartProc(name, a.Bin, []string{command}, a.environ(), a.Dir, a.LogDir)
-	if err != nil {
-		return nil, err
+	if command == "serve" {
+		if port == 0 {
+			port = a.HTTPPort
+		}
+		if err := WaitHTTP(ctx, "http://127.0.0.1:"+strconv.Itoa(port)+"/health/ready/", p, 60*time.Second); err != nil {
+			_ = p.Kill()
+			return nil, err
+		}
+		return p, nil
 	}
 	// A process that cannot start (bad configuration, Redis refused) exits
 	// at once; give it that moment.

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -45,38 +46,30 @@ func LeaseRedisDB(ctx context.Context, addr string, prefer int) (*RedisLease, er
 			order = append(order, n)
 		}
 	}
-	deadline := time.Now().Add(time.Minute)
-	for {
+	var l *RedisLease
+	var err error
+	waitErr := Poll(ctx, time.Minute, "a free redis database at "+addr, func() bool {
 		for _, n := range order {
 			key := fmt.Sprintf(leaseKeyFmt, n)
-			ok, err := ctl.SetNX(ctx, key, tok, leaseTTL).Result()
-			if err != nil {
-				ctl.Close()
-				return nil, fmt.Errorf("harness: redis lease at %s: %w", addr, err)
+			var ok bool
+			if ok, err = ctl.SetNX(ctx, key, tok, leaseTTL).Result(); err != nil || ok {
+				l = &RedisLease{Addr: addr, DB: n, ctl: ctl, key: key, tok: tok}
+				return true
 			}
-			if !ok {
-				continue
-			}
-			l := &RedisLease{Addr: addr, DB: n, ctl: ctl, db: redis.NewClient(&redis.Options{Addr: addr, DB: n}),
-				key: key, tok: tok, stop: make(chan struct{}), done: make(chan struct{})}
-			go l.keepAlive()
-			if err := l.db.FlushDB(ctx).Err(); err != nil {
-				l.Release()
-				return nil, fmt.Errorf("harness: flush redis db %d: %w", n, err)
-			}
-			return l, nil
 		}
-		if time.Now().After(deadline) {
-			ctl.Close()
-			return nil, fmt.Errorf("harness: no free redis database at %s within a minute", addr)
-		}
-		select {
-		case <-ctx.Done():
-			ctl.Close()
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond): // polling for a free lease, with a deadline
-		}
+		return false
+	})
+	if l == nil || err != nil {
+		ctl.Close()
+		return nil, fmt.Errorf("harness: redis lease: %w", errors.Join(waitErr, err))
 	}
+	l.db, l.stop, l.done = redis.NewClient(&redis.Options{Addr: addr, DB: l.DB}), make(chan struct{}), make(chan struct{})
+	go l.keepAlive()
+	if err := l.db.FlushDB(ctx).Err(); err != nil {
+		l.Release()
+		return nil, fmt.Errorf("harness: flush redis db %d: %w", l.DB, err)
+	}
+	return l, nil
 }
 
 func (l *RedisLease) keepAlive() {

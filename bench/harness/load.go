@@ -17,6 +17,16 @@ type Sample struct {
 	OK      bool
 }
 
+// End is when the response had arrived.
+func (s Sample) End() time.Time { return s.Start.Add(s.Latency) }
+
+// Call sends req; the outcome is OK when the status is want.
+func Call(ctx context.Context, c *Client, req Request, want int) Sample {
+	start := time.Now()
+	st, _, err := c.Do(ctx, req)
+	return Sample{Start: start, Latency: time.Since(start), Status: st, OK: err == nil && st == want}
+}
+
 // Next builds the next request of a worker; rng is the worker's own.
 type Next func(rng *rand.Rand, worker int) (Request, int)
 
@@ -30,13 +40,11 @@ func Drive(ctx context.Context, c *Client, concurrency int, next Next, record fu
 			rng := rand.New(rand.NewPCG(uint64(w)+1, uint64(time.Now().UnixNano())))
 			for ctx.Err() == nil {
 				req, want := next(rng, w)
-				start := time.Now()
-				st, _, err := c.Do(ctx, req)
-				lat := time.Since(start)
-				if ctx.Err() != nil && err != nil {
+				s := Call(ctx, c, req, want)
+				if ctx.Err() != nil && s.Status == 0 {
 					return // cut off by the end of the run, not a failure
 				}
-				record(w, Sample{Start: start, Latency: lat, Status: st, OK: err == nil && st == want})
+				record(w, s)
 			}
 		})
 	}
@@ -76,7 +84,7 @@ func Measure(ctx context.Context, c *Client, name string, concurrency int, warmu
 		}
 		lat[w] = append(lat[w], s.Latency)
 		if !s.OK {
-			errs[w][statusKey(s.Status)]++
+			errs[w][StatusKey(s.Status)]++
 		}
 	})
 	all := slices.Concat(lat...)
@@ -109,7 +117,8 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func statusKey(st int) string {
+// StatusKey names a status in error counts; 0 is a transport error.
+func StatusKey(st int) string {
 	if st == 0 {
 		return "transport"
 	}

@@ -7,10 +7,8 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -36,12 +34,9 @@ type PgBouncerOptions struct {
 // live in a fresh directory under the system temp directory, which the
 // postgres user can reach when we run as root.
 func StartPgBouncer(ctx context.Context, directURL, logDir string, o PgBouncerOptions) (*PgBouncer, error) {
-	bin, err := exec.LookPath("pgbouncer")
-	if err != nil {
-		if _, err2 := os.Stat("/usr/sbin/pgbouncer"); err2 != nil {
-			return nil, ErrNoPgBouncer
-		}
-		bin = "/usr/sbin/pgbouncer"
+	bin, ok := LookBin("pgbouncer")
+	if !ok {
+		return nil, ErrNoPgBouncer
 	}
 	u, err := url.Parse(directURL)
 	if err != nil {
@@ -98,7 +93,11 @@ admin_users = %s
 	if os.Geteuid() == 0 {
 		// pgbouncer refuses to run as root.
 		args = append([]string{"-u", "postgres"}, args...)
-		if err := chownTree(dir, "postgres"); err != nil {
+		uid, gid, err := postgresUser()
+		if err != nil {
+			return nil, err
+		}
+		if err := chownDir(dir, uid, gid); err != nil {
 			return nil, err
 		}
 	}
@@ -107,7 +106,7 @@ admin_users = %s
 		return nil, err
 	}
 	b := &PgBouncer{Port: port, Proc: p, dir: dir}
-	if err := poll(ctx, 20*time.Second, "pgbouncer listening", func() bool {
+	if err := Poll(ctx, 20*time.Second, "pgbouncer listening", func() bool {
 		if p.Exited() {
 			return true
 		}
@@ -143,18 +142,8 @@ func (b *PgBouncer) Stop() {
 	}
 }
 
-// chownTree gives dir (not recursively: it is fresh) to the named user.
-func chownTree(dir, name string) error {
-	out, err := exec.Command("id", "-u", name).Output()
-	if err != nil {
-		return fmt.Errorf("pgbouncer: running as root needs a %s user: %w", name, err)
-	}
-	uid, _ := strconv.Atoi(strings.TrimSpace(string(out)))
-	out, err = exec.Command("id", "-g", name).Output()
-	if err != nil {
-		return err
-	}
-	gid, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+// chownDir gives dir and its files (not recursively: it is fresh) to uid.
+func chownDir(dir string, uid, gid int) error {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if err := os.Chown(filepath.Join(dir, e.Name()), uid, gid); err != nil {

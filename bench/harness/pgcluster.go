@@ -35,13 +35,11 @@ func StartPgCluster(ctx context.Context, pgBin string) (*PgCluster, error) {
 	}
 	c := &PgCluster{bin: pgBin, dir: dir, Port: port}
 	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
+		uid, gid, err := postgresUser()
 		if err != nil {
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("pg cluster: running as root needs a postgres user: %w", err)
+			return nil, err
 		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
 		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 		if err := os.Chown(dir, uid, gid); err != nil {
 			os.RemoveAll(dir)
@@ -57,6 +55,18 @@ func StartPgCluster(ctx context.Context, pgBin string) (*PgCluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// postgresUser is the ids of the postgres user, whom the PostgreSQL tools
+// run as when we are root (initdb and pgbouncer refuse root).
+func postgresUser() (uid, gid int, err error) {
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return 0, 0, fmt.Errorf("harness: running as root needs a postgres user: %w", err)
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid, nil
 }
 
 // FindPgBin locates the server binaries (initdb, pg_ctl): pg_config's

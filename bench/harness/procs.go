@@ -1,7 +1,8 @@
-// Package harness is the machinery shared by the load benchmark (bench) and
-// the fault injector (bench/faults): child processes of the real binary, a
-// fresh database with seeded data, a leased Redis database, an SMTP sink
-// that counts deliveries, and an HTTP load generator.
+// Package harness is the machinery the bench subcommands (load, faults,
+// abuse, cluster) share: flags and reports, child processes of the real
+// binary, a fresh database with seeded data, a leased Redis database or
+// dedicated PostgreSQL, Redis, PgBouncer and Sentinel servers, an SMTP sink
+// that counts deliveries, and HTTP load generators.
 package harness
 
 import (
@@ -116,15 +117,21 @@ func (p *Proc) ResetPeakRSS() {
 // PeakRSS is the process's resident-memory high-water mark in bytes (VmHWM),
 // 0 where /proc is unavailable.
 func (p *Proc) PeakRSS() uint64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.Pid()))
+	return uint64(ProcStatus(fmt.Sprintf("/proc/%d/status", p.Pid()), "VmHWM"))
+}
+
+// ProcStatus reads a "kB" field of a /proc/<pid>/status file in bytes (0
+// if absent).
+func ProcStatus(path, field string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return kb << 10
 		}
 	}
@@ -156,26 +163,18 @@ func FreePort() (int, error) {
 
 // WaitHTTP polls url until it answers 200, the process dies, or timeout.
 func WaitHTTP(ctx context.Context, url string, p *Proc, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	err := Poll(ctx, timeout, url+" ready", func() bool {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("harness: %s not ready within %s", url, timeout)
-		case <-p.Done():
-			return fmt.Errorf("harness: %s exited before %s was ready:\n%s", p.Name, url, p.Tail(20))
-		case <-tick.C:
-		}
+		return p.Exited() || err == nil && resp.StatusCode == http.StatusOK
+	})
+	if p.Exited() {
+		return fmt.Errorf("harness: %s exited before %s was ready:\n%s", p.Name, url, p.Tail(20))
 	}
+	return err
 }
 
 // Run runs a command to completion, returning its combined output.

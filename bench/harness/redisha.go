@@ -22,18 +22,7 @@ const SentinelMaster = "mymaster"
 type RedisHA struct {
 	Nodes     []*RedisNode // Nodes[0] starts as primary, Nodes[1] as its replica
 	Sentinels []*RedisNode
-	dir       string
-	logDir    string
 }
-
-// RedisNode is one redis-server or redis-sentinel process.
-type RedisNode struct {
-	Port int
-	Proc *Proc
-}
-
-// Addr is host:port.
-func (n *RedisNode) Addr() string { return "127.0.0.1:" + strconv.Itoa(n.Port) }
 
 // ErrNoSentinel reports that redis-server or redis-sentinel is not installed.
 var ErrNoSentinel = errors.New("redis-server and redis-sentinel are not installed")
@@ -42,12 +31,12 @@ var ErrNoSentinel = errors.New("redis-server and redis-sentinel are not installe
 // until every Sentinel knows the replica and the other Sentinels, so a
 // failover can happen as soon as the primary dies.
 func StartRedisHA(ctx context.Context, dir, logDir string) (ha *RedisHA, err error) {
-	server, err1 := exec.LookPath("redis-server")
-	sentinel, err2 := exec.LookPath("redis-sentinel")
-	if err1 != nil || err2 != nil {
-		return nil, ErrNoSentinel
+	for _, bin := range []string{"redis-server", "redis-sentinel"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			return nil, ErrNoSentinel
+		}
 	}
-	ha = &RedisHA{dir: dir, logDir: logDir}
+	ha = &RedisHA{}
 	defer func() {
 		if err != nil {
 			ha.Stop()
@@ -55,33 +44,20 @@ func StartRedisHA(ctx context.Context, dir, logDir string) (ha *RedisHA, err err
 		}
 	}()
 	for i := range 2 {
-		port, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		nodeDir := filepath.Join(dir, fmt.Sprintf("redis-%d", i))
-		if err := os.MkdirAll(nodeDir, 0o755); err != nil {
-			return nil, err
-		}
-		args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", nodeDir,
-			"--save", "", "--appendonly", "yes", "--appendfsync", "everysec"}
+		var replicaOf []string
 		if i > 0 {
-			args = append(args, "--replicaof", "127.0.0.1", strconv.Itoa(ha.Nodes[0].Port))
+			replicaOf = []string{"--replicaof", "127.0.0.1", strconv.Itoa(ha.Nodes[0].Port)}
 		}
-		p, err := StartProc(fmt.Sprintf("redis-%d", i), server, args, nil, nodeDir, logDir)
+		n, err := StartRedis(ctx, fmt.Sprintf("redis-%d", i), filepath.Join(dir, fmt.Sprintf("redis-%d", i)), logDir,
+			append([]string{"--appendfsync", "everysec"}, replicaOf...)...)
 		if err != nil {
 			return nil, err
 		}
-		ha.Nodes = append(ha.Nodes, &RedisNode{Port: port, Proc: p})
-	}
-	for _, n := range ha.Nodes {
-		if err := waitRedis(ctx, n, ""); err != nil {
-			return nil, err
-		}
+		ha.Nodes = append(ha.Nodes, n)
 	}
 	replica := redis.NewClient(&redis.Options{Addr: ha.Nodes[1].Addr()})
 	defer replica.Close()
-	if err := poll(ctx, 20*time.Second, "replica in sync", func() bool {
+	if err := Poll(ctx, 20*time.Second, "replica in sync", func() bool {
 		info, err := replica.Info(ctx, "replication").Result()
 		return err == nil && strings.Contains(info, "master_link_status:up")
 	}); err != nil {
@@ -99,18 +75,15 @@ func StartRedisHA(ctx context.Context, dir, logDir string) (ha *RedisHA, err err
 		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 			return nil, err
 		}
-		p, err := StartProc(fmt.Sprintf("sentinel-%d", i), sentinel, []string{conf}, nil, dir, logDir)
-		if err != nil {
+		n := &RedisNode{Port: port, bin: "redis-sentinel", name: fmt.Sprintf("sentinel-%d", i), dir: dir, logDir: logDir, args: []string{conf}}
+		if err := n.Start(ctx); err != nil {
 			return nil, err
 		}
-		ha.Sentinels = append(ha.Sentinels, &RedisNode{Port: port, Proc: p})
+		ha.Sentinels = append(ha.Sentinels, n)
 	}
 	for _, s := range ha.Sentinels {
-		if err := waitRedis(ctx, s, ""); err != nil {
-			return nil, err
-		}
 		sc := redis.NewSentinelClient(&redis.Options{Addr: s.Addr()})
-		err := poll(ctx, 30*time.Second, "sentinel "+s.Addr()+" sees the replica and its peers", func() bool {
+		err := Poll(ctx, 30*time.Second, "sentinel "+s.Addr()+" sees the replica and its peers", func() bool {
 			reps, err1 := sc.Replicas(ctx, SentinelMaster).Result()
 			peers, err2 := sc.Sentinels(ctx, SentinelMaster).Result()
 			return err1 == nil && err2 == nil && len(reps) == 1 && len(peers) == 2
@@ -177,7 +150,7 @@ func (ha *RedisHA) KillPrimary(ctx context.Context) (string, error) {
 // that node answers as a master.
 func (ha *RedisHA) WaitPromoted(ctx context.Context, old string, timeout time.Duration) (string, error) {
 	var now string
-	err := poll(ctx, timeout, "a replica promoted in place of "+old, func() bool {
+	err := Poll(ctx, timeout, "a replica promoted in place of "+old, func() bool {
 		addr, err := ha.MasterAddr(ctx)
 		if err != nil || addr == old {
 			return false
@@ -194,35 +167,6 @@ func (ha *RedisHA) WaitPromoted(ctx context.Context, old string, timeout time.Du
 // Stop stops every process.
 func (ha *RedisHA) Stop() {
 	for _, n := range append(append([]*RedisNode(nil), ha.Sentinels...), ha.Nodes...) {
-		if n != nil && n.Proc != nil {
-			_ = n.Proc.Stop(10 * time.Second)
-		}
+		_ = n.Stop()
 	}
-}
-
-func waitRedis(ctx context.Context, n *RedisNode, password string) error {
-	rc := redis.NewClient(&redis.Options{Addr: n.Addr(), Password: password})
-	defer rc.Close()
-	return poll(ctx, 20*time.Second, n.Proc.Name+" answering on "+n.Addr(), func() bool {
-		if n.Proc.Exited() {
-			return false
-		}
-		return rc.Ping(ctx).Err() == nil
-	})
-}
-
-// poll checks cond every 20 ms until it holds, ctx ends or timeout passes.
-func poll(ctx context.Context, timeout time.Duration, what string, cond func() bool) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("harness: timed out after %s waiting for %s", timeout, what)
-		case <-tick.C:
-		}
-	}
-	return nil
 }

@@ -30,6 +30,7 @@ type Org struct {
 type Seeder struct {
 	Pool     *pgxpool.Pool
 	Progress io.Writer // progress lines; io.Discard to silence
+	Hash     string    // Password encoded by the app's hasher
 }
 
 // Password is the password of every seeded user.
@@ -81,14 +82,14 @@ func (s *Seeder) logf(format string, args ...any) {
 }
 
 // Users creates n verified, active users (with their personal orgs) whose
-// password is Password; hash is its encoded form made by the app's hasher.
-func (s *Seeder) Users(ctx context.Context, prefix string, n int, hash string) ([]User, error) {
+// password is Password.
+func (s *Seeder) Users(ctx context.Context, prefix string, n int) ([]User, error) {
 	users := make([]User, n)
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		for i := range users {
 			u := User{Email: fmt.Sprintf("%s-%02d@example.com", prefix, i), Slug: fmt.Sprintf("%s-%02d", prefix, i)}
 			if err := tx.QueryRow(ctx, `INSERT INTO users (email, username, slug, password_hash, email_verified, first_name, last_name)
-				VALUES ($1, $2, $2, $3, true, 'Bench', $2) RETURNING id`, u.Email, u.Slug, hash).Scan(&u.ID); err != nil {
+				VALUES ($1, $2, $2, $3, true, 'Bench', $2) RETURNING id`, u.Email, u.Slug, s.Hash).Scan(&u.ID); err != nil {
 				return fmt.Errorf("harness: seed user: %w", err)
 			}
 			if _, err := tx.Exec(ctx, `WITH o AS (INSERT INTO organizations (name, slug, type, creator_id)
@@ -282,8 +283,8 @@ func (f *Fixture) Users() []User { return append([]User{f.Owner}, f.Members...) 
 
 // Standard seeds the fixture: members+1 users, org orgSlug owned by the
 // first, with contacts and tags.
-func (s *Seeder) Standard(ctx context.Context, passwordHash, orgSlug string, members, contacts, tags int) (*Fixture, error) {
-	users, err := s.Users(ctx, "bench-user", members+1, passwordHash)
+func (s *Seeder) Standard(ctx context.Context, orgSlug string, members, contacts, tags int) (*Fixture, error) {
+	users, err := s.Users(ctx, "bench-user", members+1)
 	if err != nil {
 		return nil, err
 	}
@@ -301,15 +302,25 @@ func (s *Seeder) Standard(ctx context.Context, passwordHash, orgSlug string, mem
 }
 
 // LoginAll logs every user in through the API and returns their access
-// tokens in the same order.
+// tokens in the same order. Logins are rate limited per client address
+// where rate limits are on (10 a minute): a 429 is waited out.
 func LoginAll(ctx context.Context, c *Client, users []User) ([]string, error) {
 	tokens := make([]string, len(users))
 	for i, u := range users {
-		t, err := c.Login(ctx, u.Email, Password)
-		if err != nil {
-			return nil, err
+		deadline := time.Now().Add(90 * time.Second)
+		for {
+			t, err := c.Login(ctx, u.Email, Password)
+			if err == nil {
+				tokens[i] = t
+				break
+			}
+			if !strings.Contains(err.Error(), "status 429") || time.Now().After(deadline) {
+				return nil, err
+			}
+			if err := Sleep(ctx, 2*time.Second); err != nil { // waiting out the login rate limit
+				return nil, err
+			}
 		}
-		tokens[i] = t
 	}
 	return tokens, nil
 }

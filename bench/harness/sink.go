@@ -29,7 +29,6 @@ type Sink struct {
 	accepted  int
 	rejected  int
 	failUntil time.Time
-	failNext  int
 	delay     time.Duration
 	changed   chan struct{}
 }
@@ -68,13 +67,6 @@ func (s *Sink) FailFor(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failUntil = time.Now().Add(d)
-}
-
-// FailNext answers the next n messages with 451.
-func (s *Sink) FailNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failNext = n
 }
 
 // SetDelay makes every message take d before it is answered: a slow
@@ -148,10 +140,7 @@ func (s *Sink) WaitDelivered(rcpts []string, timeout time.Duration) int {
 func (s *Sink) reject() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failNext > 0 || time.Now().Before(s.failUntil) {
-		if s.failNext > 0 {
-			s.failNext--
-		}
+	if time.Now().Before(s.failUntil) {
 		s.rejected++
 		return true
 	}

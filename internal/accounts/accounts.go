@@ -24,7 +24,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Lifetimes of the pending credentials (contract §2.5, §2.8, §2.9).
+// Lifetimes of the mailed tokens: long enough to reach an inbox, short
+// enough that a leaked link soon stops working.
 const (
 	RegistrationLifetime = 12 * time.Hour
 	ResetLifetime        = 2 * time.Hour
@@ -131,7 +132,7 @@ func NewService(d Deps) *Service {
 	return s
 }
 
-// Errors of the contract shared by several flows.
+// Errors shared by several flows.
 var (
 	errInvalidCredentials = apperr.Unauthorized("Invalid credentials")
 	errInvalidRefresh     = apperr.Unauthorized("Invalid or expired refresh token")

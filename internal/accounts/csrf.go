@@ -75,8 +75,8 @@ func validCSRFToken(v string) bool {
 
 func newCSRFToken() string { return auth.RandomToken() }
 
-// csrfCookieFor sets the CSRF cookie (HttpOnly like the original: pages get
-// the value from the JSON body).
+// csrfCookieFor sets the CSRF cookie, HttpOnly so that scripts cannot read
+// it: pages get the value from the JSON body.
 func (r *routes) csrfCookieFor(token string) http.Cookie {
 	return http.Cookie{Name: csrfCookie, Value: token, Path: "/", MaxAge: csrfMaxAge,
 		HttpOnly: true, Secure: r.browser.SecureCookies, SameSite: http.SameSiteLaxMode}

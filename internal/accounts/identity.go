@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// Field limits of the users table (contract §1.1).
+// Field limits, the widths of the users columns.
 const (
 	maxEmailLength    = 254
 	maxUsernameLength = 50
@@ -50,7 +50,7 @@ func ValidEmail(s string) bool {
 
 var usernameChars = regexp.MustCompile(`^[A-Za-z0-9._]+$`)
 
-// Username policy messages (contract §2.12).
+// Username policy messages; clients show them as they are.
 const (
 	msgUsernameLength = "Username must be 1-50 characters."
 	msgUsernameChars  = "Username may only contain letters, numbers, dots, and underscores."

@@ -17,7 +17,7 @@ import (
 //go:embed common_passwords.txt
 var commonPasswordsFile string
 
-// minPasswordLength is the length policy of the contract.
+// minPasswordLength is the shortest password accepted.
 const minPasswordLength = 8
 
 // maxSimilarity is Django's UserAttributeSimilarityValidator default.

@@ -23,12 +23,15 @@ type routes struct {
 	limiter *ratelimit.Limiter
 	browser Browser
 	origins map[string]bool
+	// rememberIP runs first on every route: it stores the client address
+	// for the flows keyed by it (login backoff).
+	rememberIP func(huma.Context, func(huma.Context))
 }
 
 // RegisterRoutes mounts every /token, /auth, /auth/browser and /users route
-// of the contract and the sessions routes.
+// and the sessions routes.
 func RegisterRoutes(api huma.API, svc *Service, limiter *ratelimit.Limiter, b Browser) {
-	r := &routes{api: api, svc: svc, limiter: limiter, browser: b, origins: map[string]bool{}}
+	r := &routes{api: api, svc: svc, limiter: limiter, browser: b, origins: map[string]bool{}, rememberIP: limiter.RememberClientIP()}
 	for _, o := range b.TrustedOrigins {
 		r.origins[trimOrigin(o)] = true
 	}
@@ -42,32 +45,15 @@ func RegisterRoutes(api huma.API, svc *Service, limiter *ratelimit.Limiter, b Br
 	r.registerBrowser()
 }
 
-// operation describes one route; throttle (optional) runs after
-// authentication and before the body is validated, like the original. The
-// client address is remembered for the flows keyed by it (login backoff).
-func (r *routes) operation(id, method, path, summary, tag string, bearer bool, throttle *ratelimit.Scope) huma.Operation {
-	op := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag}}
-	op.Middlewares = huma.Middlewares{r.limiter.RememberClientIP()}
-	if bearer {
-		op.Security = httpapi.Bearer
-	}
-	if throttle != nil {
-		op.Middlewares = append(op.Middlewares, r.limiter.Middleware(r.api, *throttle))
-	}
-	return op
+// throttle limits a route by scope. As an operation middleware it runs
+// after authentication, so a scope can count per user, and before the body
+// is validated, so malformed requests count too.
+func (r *routes) throttle(scope ratelimit.Scope) func(huma.Context, func(huma.Context)) {
+	return r.limiter.Middleware(r.api, scope)
 }
 
-// detailOut is a {"detail": ...} body.
-type detailOut struct {
-	Body struct {
-		Detail string `json:"detail"`
-	}
-}
+type detailOut struct{ Body httpapi.Detail }
 
-func detail(msg string) *detailOut {
-	out := &detailOut{}
-	out.Body.Detail = msg
-	return out
-}
+func detail(msg string) *detailOut { return &detailOut{Body: httpapi.Detail{Detail: msg}} }
 
 type reauthOut struct{ Body ReauthResponse }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"apistarter/internal/auth"
+	"apistarter/internal/httpapi"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -16,7 +17,9 @@ type deleteAccountIn struct {
 }
 
 func (r *routes) registerAccount() {
-	huma.Register(r.api, r.operation("auth-delete", http.MethodDelete, "/auth/delete/", "Delete my account", "auth", true, &scopeDeleteAccount),
+	huma.Register(r.api, httpapi.Route{ID: "auth-delete", Method: http.MethodDelete, Path: "/auth/delete/",
+		Summary: "Delete my account", Tag: "auth",
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeDeleteAccount)}}.Operation(),
 		func(ctx context.Context, in *deleteAccountIn) (*detailOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			if err := r.svc.DeleteAccount(ctx, p, in.Body.Password); err != nil {

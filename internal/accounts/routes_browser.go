@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"apistarter/internal/apperr"
+	"apistarter/internal/httpapi"
 	"apistarter/internal/ratelimit"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -52,27 +53,13 @@ type browserRefreshOut struct {
 
 type browserLogoutOut struct {
 	SetCookie http.Cookie `header:"Set-Cookie"`
-	Body      struct {
-		Detail string `json:"detail"`
-	}
-}
-
-// browserOp is a browser route: no-store, then (for POSTs) the CSRF check,
-// then the throttle.
-func (r *routes) browserOp(id, method, path, summary string, throttle *ratelimit.Scope) huma.Operation {
-	op := huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{"browser"}}
-	op.Middlewares = huma.Middlewares{noStore, r.limiter.RememberClientIP()}
-	if method != http.MethodGet {
-		op.Middlewares = append(op.Middlewares, r.csrfMiddleware)
-	}
-	if throttle != nil {
-		op.Middlewares = append(op.Middlewares, r.limiter.Middleware(r.api, *throttle))
-	}
-	return op
+	Body      httpapi.Detail
 }
 
 func (r *routes) registerBrowser() {
-	huma.Register(r.api, r.browserOp("browser-csrf", http.MethodGet, "/auth/browser/csrf", "Get a CSRF token (and its cookie)", nil),
+	huma.Register(r.api, httpapi.Route{ID: "browser-csrf", Method: http.MethodGet, Path: "/auth/browser/csrf",
+		Summary: "Get a CSRF token (and its cookie)", Tag: "browser", Public: true,
+		Middlewares: huma.Middlewares{noStore, r.rememberIP}}.Operation(),
 		func(ctx context.Context, in *csrfIn) (*csrfOut, error) {
 			token := in.Existing
 			if !validCSRFToken(token) {
@@ -83,7 +70,9 @@ func (r *routes) registerBrowser() {
 			return out, nil
 		})
 
-	huma.Register(r.api, r.browserOp("browser-login", http.MethodPost, "/auth/browser/login", "Log in; the refresh token goes into an HttpOnly cookie", &scopeLogin),
+	huma.Register(r.api, httpapi.Route{ID: "browser-login", Method: http.MethodPost, Path: "/auth/browser/login",
+		Summary: "Log in; the refresh token goes into an HttpOnly cookie", Tag: "browser", Public: true,
+		Middlewares: huma.Middlewares{noStore, r.rememberIP, r.csrfMiddleware, r.throttle(scopeLogin)}}.Operation(),
 		func(ctx context.Context, in *loginIn) (*browserLoginOut, error) {
 			s, err := r.svc.Login(ctx, in.Body.Email, in.Body.Password, in.Body.deviceName(), ratelimit.ClientIPFrom(ctx))
 			if err != nil {
@@ -94,7 +83,9 @@ func (r *routes) registerBrowser() {
 			return out, nil
 		})
 
-	huma.Register(r.api, r.browserOp("browser-verify-registration", http.MethodPost, "/auth/browser/verify-registration", "Finish a registration; the refresh token goes into a cookie", &scopeVerifyRegistration),
+	huma.Register(r.api, httpapi.Route{ID: "browser-verify-registration", Method: http.MethodPost, Path: "/auth/browser/verify-registration",
+		Summary: "Finish a registration; the refresh token goes into a cookie", Tag: "browser", Public: true,
+		Middlewares: huma.Middlewares{noStore, r.rememberIP, r.csrfMiddleware, r.throttle(scopeVerifyRegistration)}}.Operation(),
 		func(ctx context.Context, in *verifyRegistrationIn) (*browserVerifyOut, error) {
 			s, err := r.svc.VerifyRegistration(ctx, in.Body.Token, in.Body.Password, in.Body.deviceName())
 			if err != nil {
@@ -105,7 +96,9 @@ func (r *routes) registerBrowser() {
 			return out, nil
 		})
 
-	huma.Register(r.api, r.browserOp("browser-refresh", http.MethodPost, "/auth/browser/refresh", "Rotate the refresh cookie, get an access token", &scopeRefresh),
+	huma.Register(r.api, httpapi.Route{ID: "browser-refresh", Method: http.MethodPost, Path: "/auth/browser/refresh",
+		Summary: "Rotate the refresh cookie, get an access token", Tag: "browser", Public: true,
+		Middlewares: huma.Middlewares{noStore, r.rememberIP, r.csrfMiddleware, r.throttle(scopeRefresh)}}.Operation(),
 		func(ctx context.Context, in *browserCookieIn) (*browserRefreshOut, error) {
 			if in.Refresh == "" {
 				return nil, r.withClearedCookie(apperr.Unauthorized("Refresh session is unavailable"))
@@ -119,7 +112,9 @@ func (r *routes) registerBrowser() {
 			return out, nil
 		})
 
-	huma.Register(r.api, r.browserOp("browser-logout", http.MethodPost, "/auth/browser/logout", "Log out: revoke the cookie's session and clear it", &scopeLogout),
+	huma.Register(r.api, httpapi.Route{ID: "browser-logout", Method: http.MethodPost, Path: "/auth/browser/logout",
+		Summary: "Log out: revoke the cookie's session and clear it", Tag: "browser", Public: true,
+		Middlewares: huma.Middlewares{noStore, r.rememberIP, r.csrfMiddleware, r.throttle(scopeLogout)}}.Operation(),
 		func(ctx context.Context, in *browserCookieIn) (*browserLogoutOut, error) {
 			if in.Refresh != "" {
 				// Idempotent: whatever the cookie holds, it is cleared.

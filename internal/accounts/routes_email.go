@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"apistarter/internal/auth"
+	"apistarter/internal/httpapi"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -29,7 +30,9 @@ type emailVerifyIn struct {
 }
 
 func (r *routes) registerEmail() {
-	huma.Register(r.api, r.operation("auth-email-change", http.MethodPatch, "/auth/email", "Request an email change (mails both addresses)", "auth", true, &scopeEmailChange),
+	huma.Register(r.api, httpapi.Route{ID: "auth-email-change", Method: http.MethodPatch, Path: "/auth/email",
+		Summary: "Request an email change (mails both addresses)", Tag: "auth",
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeEmailChange)}}.Operation(),
 		func(ctx context.Context, in *emailChangeIn) (*detailOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			if err := r.svc.RequestEmailChange(ctx, p, in.Body.Email, in.Body.CurrentPassword); err != nil {
@@ -38,7 +41,9 @@ func (r *routes) registerEmail() {
 			return detail("Verification email sent. Please check your new address."), nil
 		})
 
-	huma.Register(r.api, r.operation("auth-email-verify", http.MethodPost, "/auth/email/verify", "Confirm an email change (ends every session)", "auth", false, &scopeEmailVerify),
+	huma.Register(r.api, httpapi.Route{ID: "auth-email-verify", Method: http.MethodPost, Path: "/auth/email/verify",
+		Summary: "Confirm an email change (ends every session)", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeEmailVerify)}}.Operation(),
 		func(ctx context.Context, in *emailVerifyIn) (*reauthOut, error) {
 			if err := r.svc.ConfirmEmailChange(ctx, in.Body.Token); err != nil {
 				return nil, err

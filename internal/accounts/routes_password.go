@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"apistarter/internal/auth"
+	"apistarter/internal/httpapi"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -24,7 +25,9 @@ type resetConfirmIn struct {
 }
 
 func (r *routes) registerPassword() {
-	huma.Register(r.api, r.operation("auth-change-password", http.MethodPost, "/auth/change-password/", "Change my password (ends every session)", "auth", true, &scopeChangePassword),
+	huma.Register(r.api, httpapi.Route{ID: "auth-change-password", Method: http.MethodPost, Path: "/auth/change-password/",
+		Summary: "Change my password (ends every session)", Tag: "auth",
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeChangePassword)}}.Operation(),
 		func(ctx context.Context, in *changePasswordIn) (*reauthOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			if err := r.svc.ChangePassword(ctx, p, in.Body.OldPassword, in.Body.NewPassword); err != nil {
@@ -33,7 +36,9 @@ func (r *routes) registerPassword() {
 			return &reauthOut{Body: reauth("Password changed successfully.")}, nil
 		})
 
-	huma.Register(r.api, r.operation("auth-password-reset-request", http.MethodPost, "/auth/password-reset/request", "Mail a password reset link", "auth", false, &scopeResetRequest),
+	huma.Register(r.api, httpapi.Route{ID: "auth-password-reset-request", Method: http.MethodPost, Path: "/auth/password-reset/request",
+		Summary: "Mail a password reset link", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeResetRequest)}}.Operation(),
 		func(ctx context.Context, in *looseEmailIn) (*detailOut, error) {
 			if email := NormalizeEmail(in.Body.Email); ValidEmail(email) {
 				if err := r.svc.RequestPasswordReset(ctx, email); isTooMany(err) {
@@ -46,7 +51,9 @@ func (r *routes) registerPassword() {
 			return detail(msgResetSent), nil
 		})
 
-	huma.Register(r.api, r.operation("auth-password-reset-confirm", http.MethodPost, "/auth/password-reset/confirm", "Set a new password with a reset token (ends every session)", "auth", false, &scopeResetConfirm),
+	huma.Register(r.api, httpapi.Route{ID: "auth-password-reset-confirm", Method: http.MethodPost, Path: "/auth/password-reset/confirm",
+		Summary: "Set a new password with a reset token (ends every session)", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeResetConfirm)}}.Operation(),
 		func(ctx context.Context, in *resetConfirmIn) (*reauthOut, error) {
 			if err := r.svc.ConfirmPasswordReset(ctx, in.Body.Token, in.Body.NewPassword); err != nil {
 				return nil, err

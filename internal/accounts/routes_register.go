@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"apistarter/internal/httpapi"
+
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -28,7 +30,8 @@ type looseEmailIn struct {
 	}
 }
 
-// registrationVerification is RegistrationVerification of the contract.
+// registrationVerification is the body that finishes a registration: the
+// mailed token and the chosen password.
 type registrationVerification struct {
 	Token      string  `json:"token" minLength:"8" maxLength:"128"`
 	Password   string  `json:"password" maxLength:"1024"`
@@ -55,7 +58,9 @@ type verifyRegistrationOut struct {
 const msgEmailVerified = "Email verified successfully."
 
 func (r *routes) registerRegistration() {
-	huma.Register(r.api, r.operation("auth-register", http.MethodPost, "/auth/register/", "Start a registration (mails a verification link)", "auth", false, &scopeRegister),
+	huma.Register(r.api, httpapi.Route{ID: "auth-register", Method: http.MethodPost, Path: "/auth/register/",
+		Summary: "Start a registration (mails a verification link)", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeRegister)}}.Operation(),
 		func(ctx context.Context, in *registerIn) (*detailOut, error) {
 			if err := r.svc.Register(ctx, in.Body.Email); err != nil {
 				return nil, err
@@ -63,7 +68,9 @@ func (r *routes) registerRegistration() {
 			return detail(msgRegistrationSent), nil
 		})
 
-	huma.Register(r.api, r.operation("auth-resend-verification", http.MethodPost, "/auth/resend-verification", "Mail a new verification link", "auth", false, &scopeVerification),
+	huma.Register(r.api, httpapi.Route{ID: "auth-resend-verification", Method: http.MethodPost, Path: "/auth/resend-verification",
+		Summary: "Mail a new verification link", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeVerification)}}.Operation(),
 		func(ctx context.Context, in *looseEmailIn) (*detailOut, error) {
 			if email := NormalizeEmail(in.Body.Email); ValidEmail(email) {
 				if err := r.svc.Register(ctx, email); err != nil {
@@ -73,7 +80,9 @@ func (r *routes) registerRegistration() {
 			return detail(msgRegistrationSent), nil
 		})
 
-	huma.Register(r.api, r.operation("auth-verify-registration", http.MethodPost, "/auth/verify-registration", "Finish a registration: choose the password, get tokens", "auth", false, &scopeVerifyRegistration),
+	huma.Register(r.api, httpapi.Route{ID: "auth-verify-registration", Method: http.MethodPost, Path: "/auth/verify-registration",
+		Summary: "Finish a registration: choose the password, get tokens", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeVerifyRegistration)}}.Operation(),
 		func(ctx context.Context, in *verifyRegistrationIn) (*verifyRegistrationOut, error) {
 			s, err := r.svc.VerifyRegistration(ctx, in.Body.Token, in.Body.Password, in.Body.deviceName())
 			if err != nil {

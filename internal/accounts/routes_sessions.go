@@ -25,7 +25,9 @@ type sessionPath struct {
 }
 
 func (r *routes) registerSessions() {
-	huma.Register(r.api, r.operation("auth-sessions-list", http.MethodGet, "/auth/sessions/", "List my live device sessions", "sessions", true, nil),
+	huma.Register(r.api, httpapi.Route{ID: "auth-sessions-list", Method: http.MethodGet, Path: "/auth/sessions/",
+		Summary: "List my live device sessions", Tag: "sessions",
+		Middlewares: huma.Middlewares{r.rememberIP}}.Operation(),
 		func(ctx context.Context, in *listSessionsIn) (*listSessionsOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			items, n, err := r.svc.ListSessions(ctx, p, in.Limit, in.Offset)
@@ -35,7 +37,9 @@ func (r *routes) registerSessions() {
 			return &listSessionsOut{Body: httpapi.Page[DeviceSession]{Items: items, Count: n}}, nil
 		})
 
-	huma.Register(r.api, r.operation("auth-sessions-revoke", http.MethodDelete, "/auth/sessions/{id}/", "Revoke one of my sessions", "sessions", true, nil),
+	huma.Register(r.api, httpapi.Route{ID: "auth-sessions-revoke", Method: http.MethodDelete, Path: "/auth/sessions/{id}/",
+		Summary: "Revoke one of my sessions", Tag: "sessions",
+		Middlewares: huma.Middlewares{r.rememberIP}}.Operation(),
 		func(ctx context.Context, in *sessionPath) (*detailOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			id, err := uuid.Parse(in.ID)
@@ -48,7 +52,9 @@ func (r *routes) registerSessions() {
 			return detail("Session revoked."), nil
 		})
 
-	huma.Register(r.api, r.operation("auth-logout-all", http.MethodPost, "/auth/logout-all/", "Log out everywhere (ends every session)", "sessions", true, nil),
+	huma.Register(r.api, httpapi.Route{ID: "auth-logout-all", Method: http.MethodPost, Path: "/auth/logout-all/",
+		Summary: "Log out everywhere (ends every session)", Tag: "sessions",
+		Middlewares: huma.Middlewares{r.rememberIP}}.Operation(),
 		func(ctx context.Context, _ *struct{}) (*reauthOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			if err := r.svc.LogoutAll(ctx, p); err != nil {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 
+	"apistarter/internal/httpapi"
 	"apistarter/internal/ratelimit"
 
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// credentials is TokenPairInput of the contract.
+// credentials is the login body: email, password and an optional device
+// name for the session list.
 type credentials struct {
 	Email      string  `json:"email" minLength:"3" maxLength:"254" doc:"Login email (case-insensitive)"`
 	Password   string  `json:"password" maxLength:"1024"`
@@ -57,7 +59,9 @@ type verifyTokenOut struct {
 }
 
 func (r *routes) registerToken() {
-	huma.Register(r.api, r.operation("token-pair", http.MethodPost, "/token/pair", "Log in: obtain an access and a refresh token", "auth", false, &scopeLogin),
+	huma.Register(r.api, httpapi.Route{ID: "token-pair", Method: http.MethodPost, Path: "/token/pair",
+		Summary: "Log in: obtain an access and a refresh token", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeLogin)}}.Operation(),
 		func(ctx context.Context, in *loginIn) (*loginOut, error) {
 			s, err := r.svc.Login(ctx, in.Body.Email, in.Body.Password, in.Body.deviceName(), ratelimit.ClientIPFrom(ctx))
 			if err != nil {
@@ -68,7 +72,9 @@ func (r *routes) registerToken() {
 			return out, nil
 		})
 
-	huma.Register(r.api, r.operation("token-refresh", http.MethodPost, "/token/refresh", "Rotate a refresh token", "auth", false, &scopeRefresh),
+	huma.Register(r.api, httpapi.Route{ID: "token-refresh", Method: http.MethodPost, Path: "/token/refresh",
+		Summary: "Rotate a refresh token", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeRefresh)}}.Operation(),
 		func(ctx context.Context, in *refreshIn) (*refreshOut, error) {
 			s, err := r.svc.Refresh(ctx, in.Body.Refresh)
 			if err != nil {
@@ -79,7 +85,9 @@ func (r *routes) registerToken() {
 			return out, nil
 		})
 
-	huma.Register(r.api, r.operation("token-verify", http.MethodPost, "/token/verify", "Check a token (signature, expiry and its session)", "auth", false, &scopeTokenVerify),
+	huma.Register(r.api, httpapi.Route{ID: "token-verify", Method: http.MethodPost, Path: "/token/verify",
+		Summary: "Check a token (signature, expiry and its session)", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeTokenVerify)}}.Operation(),
 		func(ctx context.Context, in *verifyTokenIn) (*verifyTokenOut, error) {
 			if err := r.svc.VerifyToken(ctx, in.Body.Token); err != nil {
 				return nil, err
@@ -87,7 +95,9 @@ func (r *routes) registerToken() {
 			return &verifyTokenOut{}, nil
 		})
 
-	huma.Register(r.api, r.operation("auth-logout", http.MethodPost, "/auth/logout/", "Log out: revoke the session of a refresh token", "auth", false, &scopeLogout),
+	huma.Register(r.api, httpapi.Route{ID: "auth-logout", Method: http.MethodPost, Path: "/auth/logout/",
+		Summary: "Log out: revoke the session of a refresh token", Tag: "auth", Public: true,
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeLogout)}}.Operation(),
 		func(ctx context.Context, in *refreshIn) (*detailOut, error) {
 			if err := r.svc.Logout(ctx, in.Body.Refresh); err != nil {
 				return nil, err

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"apistarter/internal/auth"
+	"apistarter/internal/httpapi"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -46,7 +47,9 @@ type checkUsernameIn struct {
 type checkUsernameOut struct{ Body UsernameCheck }
 
 func (r *routes) registerUsers() {
-	huma.Register(r.api, r.operation("users-me", http.MethodGet, "/users/me", "My profile", "users", true, nil),
+	huma.Register(r.api, httpapi.Route{ID: "users-me", Method: http.MethodGet, Path: "/users/me",
+		Summary: "My profile", Tag: "users",
+		Middlewares: huma.Middlewares{r.rememberIP}}.Operation(),
 		func(ctx context.Context, _ *struct{}) (*profileOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			if p.Profile != nil {
@@ -60,7 +63,9 @@ func (r *routes) registerUsers() {
 			return &profileOut{Body: prof}, nil
 		})
 
-	huma.Register(r.api, r.operation("users-me-update", http.MethodPatch, "/users/me", "Update my profile (only the fields sent)", "users", true, nil),
+	huma.Register(r.api, httpapi.Route{ID: "users-me-update", Method: http.MethodPatch, Path: "/users/me",
+		Summary: "Update my profile (only the fields sent)", Tag: "users",
+		Middlewares: huma.Middlewares{r.rememberIP}}.Operation(),
 		func(ctx context.Context, in *updateProfileIn) (*profileOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			b := in.Body
@@ -74,7 +79,9 @@ func (r *routes) registerUsers() {
 			return &profileOut{Body: prof}, nil
 		})
 
-	huma.Register(r.api, r.operation("users-username", http.MethodPatch, "/users/username", "Change my username (renames my personal org)", "users", true, nil),
+	huma.Register(r.api, httpapi.Route{ID: "users-username", Method: http.MethodPatch, Path: "/users/username",
+		Summary: "Change my username (renames my personal org)", Tag: "users",
+		Middlewares: huma.Middlewares{r.rememberIP}}.Operation(),
 		func(ctx context.Context, in *usernameIn) (*profileOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			prof, err := r.svc.ChangeUsername(ctx, p, in.Body.Username)
@@ -84,7 +91,9 @@ func (r *routes) registerUsers() {
 			return &profileOut{Body: prof}, nil
 		})
 
-	huma.Register(r.api, r.operation("users-check-username", http.MethodGet, "/users/check_username", "Is a username valid and free?", "users", true, &scopeUsernameCheck),
+	huma.Register(r.api, httpapi.Route{ID: "users-check-username", Method: http.MethodGet, Path: "/users/check_username",
+		Summary: "Is a username valid and free?", Tag: "users",
+		Middlewares: huma.Middlewares{r.rememberIP, r.throttle(scopeUsernameCheck)}}.Operation(),
 		func(ctx context.Context, in *checkUsernameIn) (*checkUsernameOut, error) {
 			res, err := r.svc.CheckUsername(ctx, in.Username)
 			if err != nil {

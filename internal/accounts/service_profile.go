@@ -16,7 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Profile is UserProfileOut of the contract.
+// Profile is the caller's user record as the API returns it.
 type Profile struct {
 	ID                      int64          `json:"id"`
 	Email                   string         `json:"email"`
@@ -106,7 +106,8 @@ func (s *Service) CheckUsername(ctx context.Context, username string) (UsernameC
 	return UsernameCheck{Available: true}, nil
 }
 
-// errNoPersonalOrg is the contract's 500 when the personal org is missing.
+// errNoPersonalOrg is a 500: every user gets a personal org at
+// registration, so a missing one is a broken invariant.
 var errNoPersonalOrg = errors.New("accounts: personal organization not found for user")
 
 // ChangeUsername renames the caller and its personal org (slugs never

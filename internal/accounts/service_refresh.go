@@ -103,10 +103,11 @@ func (s *Service) Logout(ctx context.Context, raw string) error {
 	})
 }
 
-// VerifyToken checks a token of any type like the original (signature,
-// expiry, issuer, audience) and also, unlike it, that its session is live
-// and its auth_version current. A refresh token that was rotated away is a
-// 400 "Token is blacklisted", as in the original.
+// VerifyToken checks a token of any type: signature, expiry, issuer,
+// audience, and that its session is live and its auth_version current, so a
+// token of a revoked session fails here as it would on use. A refresh token
+// that was rotated away is a 400 "Token is blacklisted", the text clients
+// know.
 func (s *Service) VerifyToken(ctx context.Context, raw string) error {
 	claims, sid, err := s.parseSessionToken(raw)
 	if err != nil {

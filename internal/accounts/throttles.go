@@ -2,7 +2,7 @@ package accounts
 
 import "apistarter/internal/ratelimit"
 
-// Throttle scopes of the contract (§4.2); identity = user id when
+// Throttle scopes of the accounts routes; identity = user id when
 // authenticated, else client IP.
 var (
 	scopeLogin         = ratelimit.Scope{Name: "auth_login", Rate: ratelimit.PerMinute(10)}
@@ -17,8 +17,8 @@ var (
 	scopeUsernameCheck = ratelimit.Scope{Name: "users_username_check", Rate: ratelimit.PerMinute(30)}
 )
 
-// Scopes the original left unthrottled: each costs a password hash or
-// guards a token.
+// Scopes of routes that are cheap to call but costly to serve: each costs a
+// password hash or guards a token.
 var (
 	scopeChangePassword     = ratelimit.Scope{Name: "auth_change_password", Rate: ratelimit.PerHour(10)}
 	scopeDeleteAccount      = ratelimit.Scope{Name: "auth_delete_account", Rate: ratelimit.PerHour(5)}

@@ -34,10 +34,9 @@ func numbered(base, sep string, n, max int) []string {
 	return textnorm.Numbered(base, sep, 0, n, max)
 }
 
-// makeUnique is the original's make_it_unique: the first of base, base_1,
-// base_2, … that is free (one indexed query), else a random 8-hex suffix.
-// Usernames use "_" (the username policy forbids "-", a flaw of the
-// original); slugs use "-".
+// makeUnique returns the first of base, base_1, base_2, … that is free (one
+// indexed query), else base with a random 8-hex suffix. Usernames use "_"
+// because the username policy forbids "-"; slugs use "-".
 func makeUnique(ctx context.Context, base, sep string, taken func(context.Context, []string) ([]string, error), fold bool) (string, error) {
 	candidates := numbered(base, sep, uniqueCandidates, maxUsernameLength)
 	lookup := candidates

@@ -72,6 +72,7 @@ type App struct {
 	avatars     *avatars.Service
 	exports     *exports.Service
 	jobMetrics  *jobs.Metrics
+	inspector   *asynq.Inspector // reads and retries queued tasks
 
 	// tracerProvider is nil when tracing is off.
 	tracerProvider trace.TracerProvider
@@ -245,9 +246,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 
 	// Queue metrics.
 	a.jobMetrics = jobs.NewMetrics(a.Metrics.Registry)
-	inspector := asynq.NewInspector(a.redisConn)
-	a.closers = append(a.closers, func() { _ = inspector.Close() })
-	a.Metrics.Registry.MustRegister(jobs.NewStatusCollector(inspector,
+	a.inspector = asynq.NewInspector(a.redisConn)
+	a.closers = append(a.closers, func() { _ = a.inspector.Close() })
+	a.Metrics.Registry.MustRegister(jobs.NewStatusCollector(a.inspector,
 		func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }, a.DB))
 	return a, nil
 }

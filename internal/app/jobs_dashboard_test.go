@@ -80,6 +80,7 @@ func TestMetricsReportTasksQueuesAndOutbox(t *testing.T) {
 		`tasks_processed_total{outcome="success",type="email:send"} 1`,
 		`task_duration_seconds_count{type="email:send"} 1`,
 		`outbox_relayed_total{result="enqueued"} 1`,
+		`outbox_relay_lag_seconds_count 1`,
 		`outbox_backlog{state="unfinished"} 0`,
 		`outbox_backlog{state="unrelayed"} 0`,
 		`outbox_oldest_unfinished_age_seconds 0`,

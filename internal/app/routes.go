@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"apistarter/internal/accounts"
+	"apistarter/internal/admin"
 	"apistarter/internal/avatars"
 	"apistarter/internal/contacts"
 	"apistarter/internal/exports"
@@ -28,7 +29,7 @@ const DashboardPath = "/admin/queues"
 func (a *App) Handler() (http.Handler, huma.API, error) {
 	mux := http.NewServeMux()
 	api := httpapi.NewAPI(mux, Version)
-	api.UseMiddleware(a.Auth.Middleware(api), orgs.ScopeMiddleware(api))
+	api.UseMiddleware(a.Auth.Middleware(api), orgs.ScopeMiddleware(api), a.Orgs.AuditTenantAccess(a.limiter.IPs()))
 	if err := a.routes(api, mux); err != nil {
 		return nil, nil, err
 	}
@@ -75,6 +76,25 @@ func (a *App) routes(api huma.API, mux *http.ServeMux) error {
 		}
 		a.closers = append(a.closers, func() { _ = d.Close() })
 		mux.Handle(DashboardPath+"/", d)
+	}
+
+	// The admin console at /admin/ (ADMIN_ENABLED); /admin/queues/ is the
+	// longer pattern and stays the dashboard's.
+	if cfg.AdminEnabled {
+		console, err := admin.New(admin.Deps{
+			Pool: a.DB, Accounts: a.accounts, Orgs: a.Orgs, Invitations: a.invitations, Exports: a.exports,
+			Images: a.Storage.Private, Tasks: a.inspector, IPs: a.limiter.IPs(),
+			Log: a.Log.With("component", "admin"),
+			Settings: admin.Settings{
+				SecureCookies: cfg.AdminCookieSecure, IdleTimeout: cfg.AdminSessionIdle,
+				PublicBaseURL: cfg.PublicBaseURL, RequireBaseScheme: cfg.IsProduction(),
+				QueuesLinked: cfg.DashboardBasicAuth != "",
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("app: admin console: %w", err)
+		}
+		mux.Handle(admin.Path, console)
 	}
 
 	mux.HandleFunc("GET /health/live/{$}", httpapi.Live)

@@ -100,3 +100,23 @@ func TestTypeScriptClient(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIPassesRedoclyLint: the committed docs/openapi.json has no error
+// under Redocly's recommended rules (redocly.yaml): every operation declares
+// its security (bearer or anonymous), its path parameters, its 4xx answers,
+// and an example of its JSON body.
+func TestOpenAPIPassesRedoclyLint(t *testing.T) {
+	t.Parallel()
+	node, _, _ := tsTools(t)
+	redocly := filepath.Join(tsClientDir, "node_modules", "@redocly", "cli", "bin", "cli.js")
+	if _, err := os.Stat(redocly); err != nil {
+		t.Skip("@redocly/cli not installed in clients/typescript (run make client-deps): OpenAPI lint not run")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out := runTool(t, ctx, "../..", []string{"REDOCLY_TELEMETRY=off", "REDOCLY_SUPPRESS_UPDATE_NOTICE=true"},
+		node, filepath.Join("clients/typescript/node_modules/@redocly/cli/bin/cli.js"), "lint", "--format=summary", "docs/openapi.json")
+	if !strings.Contains(out, "valid") {
+		t.Fatalf("redocly lint output without a verdict:\n%s", out)
+	}
+}

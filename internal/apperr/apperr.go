@@ -29,7 +29,8 @@ type Error struct {
 	Detail string
 	// Extra fields merged into the JSON body (e.g. "email_verified": false).
 	Extra map[string]any
-	// StatusOverride forces a status where the contract needs an unusual one.
+	// StatusOverride forces a status the Kind does not map to (e.g. a 500
+	// with a specific message).
 	StatusOverride int
 }
 
@@ -103,7 +104,8 @@ func TooMany() *Error { return &Error{Kind: KindTooMany, Detail: "Too many reque
 // Unavailable is a 503.
 func Unavailable(detail string) *Error { return &Error{Kind: KindUnavailable, Detail: detail} }
 
-// NotFoundDefault is the generic 404 of the contract.
+// NotFoundDefault is the generic 404 ("Not Found"), for ids that are
+// malformed or unknown alike.
 func NotFoundDefault() *Error { return NotFound("Not Found") }
 
 // OrgNotFound is the byte-identical 404 for unknown and foreign orgs.

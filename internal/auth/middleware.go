@@ -10,6 +10,7 @@ import (
 	"apistarter/internal/apperr"
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
+	"apistarter/internal/httpapi"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
@@ -49,7 +50,7 @@ func NewAuthenticator(tokens *Tokens, q *sqlc.Queries) *Authenticator {
 func (a *Authenticator) Middleware(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
-		if op == nil || len(op.Security) == 0 {
+		if !httpapi.RequiresToken(op) {
 			next(ctx)
 			return
 		}

@@ -16,7 +16,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// Token lifetimes of the contract.
+// Token lifetimes: an access token travels with every request, so it
+// expires within minutes; a refresh token keeps a device signed in.
 const (
 	AccessLifetime  = 5 * time.Minute
 	RefreshLifetime = 30 * 24 * time.Hour

@@ -1,7 +1,6 @@
 package avatars
 
 import (
-	"apistarter/internal/tags"
 	"context"
 	"fmt"
 
@@ -9,6 +8,7 @@ import (
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/images"
+	"apistarter/internal/textnorm"
 )
 
 // ContactAvatarOut is a contact's new avatar: its key and public URLs.
@@ -19,7 +19,7 @@ type ContactAvatarOut struct {
 }
 
 func (s *Service) contact(ctx context.Context, orgID int64, slug string) (sqlc.ContactAvatarRow, error) {
-	if len(slug) > 50 || !tags.ValidText(slug) {
+	if len(slug) > 50 || !textnorm.ValidText(slug) {
 		return sqlc.ContactAvatarRow{}, apperr.NotFoundDefault() // no contact can have it
 	}
 	c, err := s.q.ContactAvatar(ctx, sqlc.ContactAvatarParams{OrganizationID: orgID, Slug: slug})

@@ -169,7 +169,7 @@ func (s *Service) sweep(ctx context.Context, sw sweep, budget *int) (sweepStats,
 	return st, err
 }
 
-// imageOwner maps an original or variant key to the original key an image
+// imageOwner maps the key of an original image or of a variant to the key an image
 // row holds: <base>.webp for <base>.webp and <base>_{thumb,sm,md,lg}.webp.
 func imageOwner(key string) string {
 	ext := path.Ext(key)

@@ -97,6 +97,14 @@ type Config struct {
 	CORSAllowedOrigins  []string
 	BrowserCookieSecure bool
 
+	// AdminEnabled serves the admin console at /admin/ (ADMIN_ENABLED).
+	AdminEnabled bool
+	// AdminSessionIdle ends a console session unused this long.
+	AdminSessionIdle time.Duration
+	// AdminCookieSecure marks the console's cookies Secure: on outside
+	// development, forced on in production.
+	AdminCookieSecure bool
+
 	// Abuse limits of the org and export routes ("N/s|m|h|d").
 	InvitationRatePerUser      Rate // RATELIMIT_INVITATIONS_PER_USER
 	InvitationRatePerOrg       Rate // RATELIMIT_INVITATIONS_PER_ORG
@@ -193,6 +201,8 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		DashboardBasicAuth:               r.str("DASHBOARD_BASIC_AUTH", ""),
 		TrustedProxies:                   r.list("TRUSTED_PROXIES", ""),
 		BrowserCookieSecure:              r.boolean("BROWSER_REFRESH_COOKIE_SECURE", false),
+		AdminEnabled:                     r.boolean("ADMIN_ENABLED", true),
+		AdminSessionIdle:                 r.duration("ADMIN_SESSION_IDLE", 30*time.Minute),
 
 		InvitationRatePerUser:             r.rate("RATELIMIT_INVITATIONS_PER_USER", "20/h"),
 		InvitationRatePerOrg:              r.rate("RATELIMIT_INVITATIONS_PER_ORG", "50/h"),
@@ -213,6 +223,10 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	c.PublicMediaBaseURL = strings.TrimRight(r.str("PUBLIC_MEDIA_BASE_URL", c.PublicBaseURL+"/media"), "/")
 	c.CORSAllowedOrigins = r.list("CORS_ALLOWED_ORIGINS", c.FrontendURL)
 	c.DatabaseDirectURL = r.url("DATABASE_DIRECT_URL", c.DatabaseURL, "postgres", "postgresql")
+	c.AdminCookieSecure = r.boolean("ADMIN_COOKIE_SECURE", c.Env != "development")
+	if c.AdminSessionIdle < time.Minute || c.AdminSessionIdle > 24*time.Hour {
+		r.problem("ADMIN_SESSION_IDLE: must be between 1m and 24h")
+	}
 	c.DatabasePooler = r.oneOf("DATABASE_POOLER", "none", "none", "pgbouncer")
 	if c.DatabasePooler != "none" && r.str("DATABASE_DIRECT_URL", "") == "" {
 		r.problem("DATABASE_DIRECT_URL: required when DATABASE_POOLER is set (session advisory locks, LISTEN and migrations need a direct connection)")
@@ -307,6 +321,7 @@ func (c *Config) productionChecks(r *reader) {
 		r.problem("PUBLIC_BASE_URL/FRONTEND_URL: production needs the real public addresses, not localhost")
 	}
 	c.BrowserCookieSecure = true
+	c.AdminCookieSecure = true
 }
 
 type reader struct {

@@ -43,6 +43,8 @@ func TestEachBadVariableGivesOneLine(t *testing.T) {
 		"REDIS_SENTINEL_ADDRS":        "127.0.0.1",
 		"SHUTDOWN_DRAIN_DELAY":        "2h",
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318",
+		"ADMIN_ENABLED":               "perhaps",
+		"ADMIN_SESSION_IDLE":          "10s",
 
 		"RATELIMIT_INVITATIONS_PER_USER":           "20",
 		"RATELIMIT_INVITATIONS_PER_ORG":            "0/h",
@@ -109,7 +111,7 @@ func TestProductionAcceptsRealSettings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("valid production config refused: %v", err)
 	}
-	if !c.BrowserCookieSecure || len(c.JWTSigningKeys) != 2 {
+	if !c.BrowserCookieSecure || !c.AdminCookieSecure || len(c.JWTSigningKeys) != 2 {
 		t.Fatalf("production must force secure cookies and keep both keys: %+v", c)
 	}
 }
@@ -185,5 +187,22 @@ func TestMetricsAddrDefaultsToLoopbackAndEmptyDisables(t *testing.T) {
 	}
 	if _, err := FromLookup(lookup(map[string]string{"METRICS_ADDR": "9090"})); err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
 		t.Errorf("METRICS_ADDR=9090: %v, want a METRICS_ADDR problem", err)
+	}
+}
+
+func TestAdminConsoleSettings(t *testing.T) {
+	c, err := FromLookup(lookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AdminEnabled || c.AdminSessionIdle != 30*time.Minute || c.AdminCookieSecure {
+		t.Fatalf("development defaults: enabled, 30m idle, cookies not Secure; got %v %v %v", c.AdminEnabled, c.AdminSessionIdle, c.AdminCookieSecure)
+	}
+	c, err = FromLookup(lookup(map[string]string{"APP_ENV": "test", "ADMIN_ENABLED": "false", "ADMIN_SESSION_IDLE": "5m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AdminEnabled || c.AdminSessionIdle != 5*time.Minute || !c.AdminCookieSecure {
+		t.Fatalf("outside development the cookies are Secure; got %v %v %v", c.AdminEnabled, c.AdminSessionIdle, c.AdminCookieSecure)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// Django's EmailValidator, which the original applies to contact emails.
+// Contact emails are checked with the rules of Django's EmailValidator.
 // RE2 has no look-around, so the domain rules are checked label by label.
 var emailUserRe = regexp.MustCompile(`(?i)^(?:[-!#$%&'*+/=?^_` + "`" + `{}|~0-9A-Z]+(?:\.[-!#$%&'*+/=?^_` + "`" + `{}|~0-9A-Z]+)*` +
 	`|"(?:[\x01-\x08\x0b\x0c\x0e-\x1f!#-\[\]-\x7f]|\\[\x01-\x09\x0b\x0c\x0e-\x7f])*")$`)

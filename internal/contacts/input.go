@@ -8,7 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// Field limits of the contract (characters).
+// Field limits in characters, the widths of the contacts columns.
 const (
 	MaxTextLength   = 255
 	MaxEmailLength  = 254
@@ -96,7 +96,7 @@ func (f *Fields) texts() []namedText {
 
 // displayName is the display name a create or replace stores: the given
 // one, else "first last" trimmed, cut to the column's 255 characters (two
-// long names would overflow it; the original failed with a 500).
+// long names would overflow it and fail the insert).
 func (f *Fields) displayName() string {
 	if d := f.DisplayName.Val(); d != "" {
 		return d

@@ -8,6 +8,7 @@ import (
 	"apistarter/internal/httpapi"
 	"apistarter/internal/orgs"
 	"apistarter/internal/tags"
+	"apistarter/internal/textnorm"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -60,7 +61,7 @@ func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpa
 	if err != nil {
 		return httpapi.Page[ContactOut]{}, err
 	}
-	if len(terms) > 0 && !tags.ValidText(lp.Search) {
+	if len(terms) > 0 && !textnorm.ValidText(lp.Search) {
 		// Stored text is valid UTF-8 without NUL: nothing can match.
 		return httpapi.Page[ContactOut]{Items: []ContactOut{}}, nil
 	}

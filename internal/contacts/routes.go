@@ -8,7 +8,6 @@ import (
 	"apistarter/internal/httpapi"
 	"apistarter/internal/orgs"
 	"apistarter/internal/ratelimit"
-	"apistarter/internal/tags"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -52,11 +51,11 @@ type contactOutput struct {
 }
 
 type detailOutput struct {
-	Body tags.Detail
+	Body httpapi.Detail `nameHint:"Detail"`
 }
 
-// SearchScope throttles list requests with a non-blank search, per user
-// (the original's contacts_search).
+// SearchScope throttles list requests with a non-blank search, per user:
+// a search scans the org's contacts, a plain list page does not.
 var SearchScope = ratelimit.Scope{Name: "contacts_search", Rate: ratelimit.PerMinute(60)}
 
 // Routes holds what the contact handlers need.
@@ -69,21 +68,20 @@ type Routes struct {
 // searches count too.
 func Register(api huma.API, svc *Service, lim *ratelimit.Limiter) {
 	r := &Routes{svc: svc}
-	op := func(id, method, path, summary string) huma.Operation {
-		return huma.Operation{OperationID: id, Method: method, Path: "/orgs/{org_slug}/contacts" + path, Summary: summary,
-			Tags: []string{"contacts"}, Security: httpapi.Bearer}
-	}
-	list := op("contacts-list", http.MethodGet, "/", "List contacts")
-	list.Middlewares = huma.Middlewares{lim.Middleware(api, SearchScope,
-		ratelimit.When(func(ctx huma.Context) bool { return !isBlank(ctx.Query("search")) }))}
-	huma.Register(api, list, r.list)
-	create := op("contacts-create", http.MethodPost, "/", "Create contact")
-	create.DefaultStatus = http.StatusCreated
-	huma.Register(api, create, r.create)
-	huma.Register(api, op("contacts-get", http.MethodGet, "/{slug}/", "Get contact"), r.get)
-	huma.Register(api, op("contacts-replace", http.MethodPut, "/{slug}/", "Replace contact"), r.replace)
-	huma.Register(api, op("contacts-update", http.MethodPatch, "/{slug}/", "Update contact"), r.update)
-	huma.Register(api, op("contacts-delete", http.MethodDelete, "/{slug}/", "Delete contact"), r.delete)
+	searching := ratelimit.When(func(ctx huma.Context) bool { return !isBlank(ctx.Query("search")) })
+	huma.Register(api, httpapi.Route{ID: "contacts-list", Method: http.MethodGet, Path: "/orgs/{org_slug}/contacts/",
+		Summary: "List contacts", Tag: "contacts",
+		Middlewares: huma.Middlewares{lim.Middleware(api, SearchScope, searching)}}.Operation(), r.list)
+	huma.Register(api, httpapi.Route{ID: "contacts-create", Method: http.MethodPost, Path: "/orgs/{org_slug}/contacts/",
+		Summary: "Create contact", Tag: "contacts", Status: http.StatusCreated}.Operation(), r.create)
+	huma.Register(api, httpapi.Route{ID: "contacts-get", Method: http.MethodGet, Path: "/orgs/{org_slug}/contacts/{slug}/",
+		Summary: "Get contact", Tag: "contacts"}.Operation(), r.get)
+	huma.Register(api, httpapi.Route{ID: "contacts-replace", Method: http.MethodPut, Path: "/orgs/{org_slug}/contacts/{slug}/",
+		Summary: "Replace contact", Tag: "contacts"}.Operation(), r.replace)
+	huma.Register(api, httpapi.Route{ID: "contacts-update", Method: http.MethodPatch, Path: "/orgs/{org_slug}/contacts/{slug}/",
+		Summary: "Update contact", Tag: "contacts"}.Operation(), r.update)
+	huma.Register(api, httpapi.Route{ID: "contacts-delete", Method: http.MethodDelete, Path: "/orgs/{org_slug}/contacts/{slug}/",
+		Summary: "Delete contact", Tag: "contacts"}.Operation(), r.delete)
 }
 
 func (r *Routes) list(ctx context.Context, in *listInput) (*pageOutput, error) {
@@ -134,5 +132,5 @@ func (r *Routes) delete(ctx context.Context, in *slugInput) (*detailOutput, erro
 	if err := r.svc.Delete(ctx, orgs.ScopeFrom(ctx), in.Slug); err != nil {
 		return nil, err
 	}
-	return &detailOutput{Body: tags.Detail{Detail: "Contact deleted."}}, nil
+	return &detailOutput{Body: httpapi.Detail{Detail: "Contact deleted."}}, nil
 }

@@ -6,7 +6,6 @@ import (
 	"unicode"
 
 	"apistarter/internal/apperr"
-	"apistarter/internal/tags"
 	"apistarter/internal/textnorm"
 )
 
@@ -37,7 +36,7 @@ func searchWhere(terms []string, args []any) (string, []any) {
 	var w strings.Builder
 	for _, t := range terms {
 		if hasTrigram(t) {
-			args = append(args, tags.ContainsPattern(t))
+			args = append(args, textnorm.ContainsPattern(t))
 			w.WriteString(" AND c.search_doc LIKE lower($" + strconv.Itoa(len(args)) + ")")
 		} else {
 			args = append(args, t)
@@ -74,7 +73,7 @@ func searchRank(whole string, args []any) (string, []any) {
 		return "CASE " + at + " WHEN 0 THEN 0 ELSE " + strconv.Itoa(len(searchFields)) + " - (" + at +
 			" - length(replace(left(c.search_doc, " + at + "), E'\\n', ''))) END", args
 	}
-	args = append(args, tags.ContainsPattern(whole))
+	args = append(args, textnorm.ContainsPattern(whole))
 	p := "$" + strconv.Itoa(len(args))
 	var r strings.Builder
 	r.WriteString("CASE")

@@ -8,7 +8,7 @@ import (
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/orgs"
-	"apistarter/internal/tags"
+	"apistarter/internal/textnorm"
 )
 
 func slugTaken() error { return apperr.Conflict("A contact with this slug already exists.") }
@@ -20,7 +20,7 @@ func isSlugConflict(err error) bool {
 
 // validSlug filters path values that cannot name a contact, so they never
 // reach PostgreSQL (NUL and invalid UTF-8 are errors there).
-func validSlug(slug string) bool { return len(slug) <= maxSlugLength && tags.ValidText(slug) }
+func validSlug(slug string) bool { return len(slug) <= maxSlugLength && textnorm.ValidText(slug) }
 
 // Create inserts a contact with a fresh slug: base, base-1, base-2 …, then
 // random suffixes when concurrent creates race for the same one.

@@ -4,7 +4,7 @@ import (
 	"apistarter/internal/textnorm"
 )
 
-// Slug rules of the contract.
+// Slug rules: slugs are unique per org and at most 50 characters.
 const (
 	maxSlugLength = 50
 	// slugBatch is how many of base, base-1, base-2 … one insert tries.
@@ -16,7 +16,7 @@ const (
 )
 
 // slugBase is slugify(display_name) or "contact", at most 50 characters
-// (the original overflowed the column on long names).
+// (the column's width, which long names would overflow).
 func slugBase(displayName string) string {
 	base := textnorm.TruncateSlug(textnorm.Slugify(displayName), maxSlugLength)
 	if base == "" {

@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// JobOut is ExportJobOut of the contract.
+// JobOut is an export job as the API returns it.
 type JobOut struct {
 	ID           uuid.UUID  `json:"id" format:"uuid"`
 	Status       string     `json:"status" enum:"pending,processing,ready,failed,expired"`
@@ -66,30 +66,26 @@ func parseJobID(s string) (uuid.UUID, error) {
 // nil, runs before creation and retry: each builds a whole-org archive and
 // mails a link.
 func Register(api huma.API, s *Service, limit func(huma.Context, func(huma.Context))) {
-	tags := []string{"exports"}
 	var limited huma.Middlewares
 	if limit != nil {
 		limited = huma.Middlewares{limit}
 	}
-	huma.Register(api, huma.Operation{
-		OperationID: "create-export", Method: http.MethodPost, Path: "/orgs/{org_slug}/exports/",
+	huma.Register(api, httpapi.Route{ID: "create-export", Method: http.MethodPost, Path: "/orgs/{org_slug}/exports/",
 		Summary:     "Start an export of the organization's data",
 		Description: "Returns the job (202). An organization has at most one active export: while one is pending or processing, this returns it.",
-		Tags:        tags, Security: httpapi.Bearer, DefaultStatus: http.StatusAccepted, Middlewares: limited,
+		Tag:         "exports", Status: http.StatusAccepted, Middlewares: limited,
 		Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusTooManyRequests, http.StatusServiceUnavailable},
-	}, func(ctx context.Context, in *orgInput) (*jobOutput, error) {
+	}.Operation(), func(ctx context.Context, in *orgInput) (*jobOutput, error) {
 		job, err := s.Create(ctx, orgs.ScopeFrom(ctx))
 		if err != nil {
 			return nil, err
 		}
 		return &jobOutput{Body: jobOut(job, nil)}, nil
 	})
-	huma.Register(api, huma.Operation{
-		OperationID: "list-exports", Method: http.MethodGet, Path: "/orgs/{org_slug}/exports/",
-		Summary: "List the organization's exports, newest first",
-		Tags:    tags, Security: httpapi.Bearer,
+	huma.Register(api, httpapi.Route{ID: "list-exports", Method: http.MethodGet, Path: "/orgs/{org_slug}/exports/",
+		Summary: "List the organization's exports, newest first", Tag: "exports",
 		Errors: []int{http.StatusForbidden, http.StatusNotFound},
-	}, func(ctx context.Context, in *listInput) (*listOutput, error) {
+	}.Operation(), func(ctx context.Context, in *listInput) (*listOutput, error) {
 		list, err := s.List(ctx, orgs.ScopeFrom(ctx), in.Limit, in.Offset)
 		if err != nil {
 			return nil, err
@@ -100,12 +96,10 @@ func Register(api huma.API, s *Service, limit func(huma.Context, func(huma.Conte
 		}
 		return &listOutput{Body: out}, nil
 	})
-	huma.Register(api, huma.Operation{
-		OperationID: "get-export", Method: http.MethodGet, Path: "/orgs/{org_slug}/exports/{job_id}/",
-		Summary: "Get an export; a ready one carries a 5-minute download link",
-		Tags:    tags, Security: httpapi.Bearer,
+	huma.Register(api, httpapi.Route{ID: "get-export", Method: http.MethodGet, Path: "/orgs/{org_slug}/exports/{job_id}/",
+		Summary: "Get an export; a ready one carries a 5-minute download link", Tag: "exports",
 		Errors: []int{http.StatusForbidden, http.StatusNotFound},
-	}, func(ctx context.Context, in *jobInput) (*jobOutput, error) {
+	}.Operation(), func(ctx context.Context, in *jobInput) (*jobOutput, error) {
 		sc := orgs.ScopeFrom(ctx)
 		if err := sc.RequireAdmin(); err != nil {
 			return nil, err
@@ -120,12 +114,10 @@ func Register(api huma.API, s *Service, limit func(huma.Context, func(huma.Conte
 		}
 		return &jobOutput{Body: jobOut(job, link)}, nil
 	})
-	huma.Register(api, huma.Operation{
-		OperationID: "retry-export", Method: http.MethodPost, Path: "/orgs/{org_slug}/exports/{job_id}/retry/",
-		Summary: "Re-queue a failed or stale export",
-		Tags:    tags, Security: httpapi.Bearer, DefaultStatus: http.StatusAccepted, Middlewares: limited,
+	huma.Register(api, httpapi.Route{ID: "retry-export", Method: http.MethodPost, Path: "/orgs/{org_slug}/exports/{job_id}/retry/",
+		Summary: "Re-queue a failed or stale export", Tag: "exports", Status: http.StatusAccepted, Middlewares: limited,
 		Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable},
-	}, func(ctx context.Context, in *jobInput) (*jobOutput, error) {
+	}.Operation(), func(ctx context.Context, in *jobInput) (*jobOutput, error) {
 		sc := orgs.ScopeFrom(ctx)
 		if err := sc.RequireAdmin(); err != nil {
 			return nil, err

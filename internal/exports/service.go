@@ -40,7 +40,7 @@ const (
 	runMaxRetry = 3
 )
 
-// Client-facing messages of the contract.
+// Client-facing messages; clients match on these texts.
 const (
 	msgGenerationFailed = "Export generation failed."
 	msgNotQueued        = "Export could not be queued."
@@ -184,8 +184,8 @@ func (s *Service) enqueueRun(ctx context.Context, tx pgx.Tx, id uuid.UUID) error
 	return nil
 }
 
-// queueError turns a failed enqueue into the contract's 503; domain errors
-// pass through.
+// queueError turns a failed enqueue into a logged 503 (the queue is
+// unavailable, not the request wrong); domain errors pass through.
 func (s *Service) queueError(op string, err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {

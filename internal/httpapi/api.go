@@ -17,7 +17,7 @@ const Prefix = "/api/v1"
 const BearerScheme = "JWTAuth"
 
 // exactMux makes trailing-slash patterns exact: net/http treats "/a/" as a
-// subtree, but the contract's trailing slashes are significant.
+// subtree, but here "/a/" and "/a" are different routes.
 type exactMux struct{ mux *http.ServeMux }
 
 func (m exactMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
@@ -50,8 +50,9 @@ func NewAPI(mux *http.ServeMux, version string) huma.API {
 	// after authentication, scope and the operation's own throttles, right
 	// before huma's validation.
 	strict := StrictInput(api)
-	api.OpenAPI().OnAddOperation = append(api.OpenAPI().OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
+	api.OpenAPI().OnAddOperation = append(api.OpenAPI().OnAddOperation, func(oapi *huma.OpenAPI, op *huma.Operation) {
 		op.Middlewares = append(op.Middlewares, strict)
+		documentOperation(oapi, op)
 	})
 	return api
 }

@@ -38,8 +38,8 @@ func (e *ErrorBody) GetStatus() int { return e.status }
 
 var installOnce sync.Once
 
-// installErrorModel replaces huma's RFC 7807 errors with the contract's
-// envelope. huma exposes this hook only as a package variable.
+// installErrorModel replaces huma's RFC 7807 errors with the API's
+// {"detail": ...} envelope. huma exposes this hook only as a package variable.
 func installErrorModel() {
 	installOnce.Do(func() {
 		huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {

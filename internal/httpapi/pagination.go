@@ -9,7 +9,8 @@ type PageParams struct {
 	Offset int `query:"offset" default:"0" minimum:"0" maximum:"1000000000" doc:"Rows to skip."`
 }
 
-// Page is the paginated response body of the contract.
+// Page is the body of every paginated list: one page of items and the
+// total count.
 type Page[T any] struct {
 	Items []T   `json:"items"`
 	Count int64 `json:"count"`

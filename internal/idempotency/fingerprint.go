@@ -41,40 +41,6 @@ func canonicalJSON(b []byte) ([]byte, bool) {
 	return out, true
 }
 
-// FilePart is one uploaded file as the fingerprint sees it.
-type FilePart struct {
-	Field       string
-	Name        string
-	ContentType string
-	Data        []byte
-}
-
-// FingerprintFiles hashes uploaded files in order: a version tag, then per
-// file its length-prefixed metadata JSON and length-prefixed bytes, so the
-// same names with different bytes (or the reverse) never collide.
-func FingerprintFiles(version string, files []FilePart) string {
-	h := sha256.New()
-	h.Write([]byte(version))
-	h.Write([]byte{0})
-	var n [8]byte
-	for i, f := range files {
-		meta, _ := json.Marshal(struct {
-			ContentType string `json:"content_type"`
-			Field       string `json:"field"`
-			Index       int    `json:"index"`
-			Name        string `json:"name"`
-			Size        int    `json:"size"`
-		}{f.ContentType, f.Field, i, f.Name, len(f.Data)})
-		binary.BigEndian.PutUint64(n[:], uint64(len(meta)))
-		h.Write(n[:])
-		h.Write(meta)
-		binary.BigEndian.PutUint64(n[:], uint64(len(f.Data)))
-		h.Write(n[:])
-		h.Write(f.Data)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // FileDigest is one uploaded file as FingerprintDigests sees it: its
 // metadata and the SHA-256 of its bytes, so a streamed file need not be
 // kept to be fingerprinted.

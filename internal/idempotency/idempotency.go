@@ -37,7 +37,7 @@ const TTL = 24 * time.Hour
 
 const maxKeyLen = 128
 
-// Client-facing errors, texts as in the original API.
+// Client-facing errors; clients match on these texts.
 var (
 	ErrInvalidKey  = apperr.Invalid("Invalid Idempotency-Key.")
 	ErrInProgress  = apperr.Conflict("An operation with this Idempotency-Key is already in progress.")

@@ -2,6 +2,7 @@ package idempotency_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -197,16 +198,17 @@ func TestFingerprints(t *testing.T) {
 	if idempotency.FingerprintBody("text/plain", []byte("ids=1")) == idempotency.FingerprintBody("text/plain", []byte("ids=2")) {
 		t.Errorf("raw bodies collide")
 	}
-	f := func(name string, data string) idempotency.FilePart {
-		return idempotency.FilePart{Field: "files", Name: name, ContentType: "image/png", Data: []byte(data)}
+	f := func(name string, data string) idempotency.FileDigest {
+		sum := sha256.Sum256([]byte(data))
+		return idempotency.FileDigest{Field: "files", Name: name, ContentType: "image/png", Size: int64(len(data)), SHA256: sum[:]}
 	}
-	x := idempotency.FingerprintFiles("v1", []idempotency.FilePart{f("a", "xx"), f("b", "yy")})
-	for _, other := range [][]idempotency.FilePart{
+	x := idempotency.FingerprintDigests("v1", []idempotency.FileDigest{f("a", "xx"), f("b", "yy")})
+	for _, other := range [][]idempotency.FileDigest{
 		{f("a", "xy"), f("b", "yy")}, // same metadata, other bytes
 		{f("b", "yy"), f("a", "xx")}, // other order
 		{f("a", "xxy"), f("b", "y")}, // bytes moved between files
 	} {
-		if idempotency.FingerprintFiles("v1", other) == x {
+		if idempotency.FingerprintDigests("v1", other) == x {
 			t.Errorf("collision with %v", other)
 		}
 	}

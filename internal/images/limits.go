@@ -12,7 +12,8 @@ type Limits struct {
 	MaxDimension int   // width and height each, and the box the stored original fits in
 }
 
-// DefaultLimits are the original's UPLOAD_IMAGE_MAX_BYTES, _MAX_PIXELS and _MAX_DIMENSION.
+// DefaultLimits bound an upload (10 MiB, 40 megapixels, 12 000 px a side)
+// so that one decode cannot take the memory of the process.
 func DefaultLimits() Limits {
 	return Limits{MaxBytes: 10 << 20, MaxPixels: 40_000_000, MaxDimension: 12_000}
 }
@@ -24,7 +25,8 @@ type RejectError struct{ msg string }
 
 func (e *RejectError) Error() string { return e.msg }
 
-// Client-facing rejections, texts as in the original API.
+// Client-facing rejections; clients match on these texts, so they are kept
+// word for word.
 var (
 	ErrTooLarge     error = &RejectError{"Image upload exceeds the configured size limit."}
 	ErrInvalidType  error = &RejectError{"Invalid file type. Only images are allowed."}

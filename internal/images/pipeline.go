@@ -19,7 +19,8 @@ const (
 	VariantLg       = "lg"
 )
 
-// VariantNames lists every variant in the order the original uploads them.
+// VariantNames lists every variant, VariantOriginal first, in the order an
+// upload writes them.
 func VariantNames() []string {
 	return []string{VariantOriginal, VariantThumb, VariantSm, VariantMd, VariantLg}
 }

@@ -53,9 +53,9 @@ func decodeConfig(f Format, data []byte) (image.Config, error) {
 	return decodeConfigFrom(f, bytes.NewReader(data))
 }
 
-// decode decodes the pixels. For an animated GIF, gif.Decode stops after the first frame:
-// like the original (Pillow), we keep only that frame. Animated WebP is not decodable by
-// x/image/webp and is rejected as invalid.
+// decode decodes the pixels. For an animated GIF, gif.Decode stops after the first frame,
+// and only that frame is stored (variants are still images). Animated WebP is not
+// decodable by x/image/webp and is rejected as invalid.
 func decode(f Format, data []byte) (img image.Image, err error) {
 	// A decoder bug on hostile input must become a 400, never take the process down.
 	defer func() {

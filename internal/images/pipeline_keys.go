@@ -15,7 +15,7 @@ func NewOriginalKey(orgID int64) string {
 }
 
 // VariantKeys maps every variant name (VariantNames, "original" included) to its key:
-// the original key minus its extension plus _thumb.webp, _sm.webp, _md.webp, _lg.webp.
+// originalKey minus its extension plus _thumb.webp, _sm.webp, _md.webp, _lg.webp.
 func VariantKeys(originalKey string) map[string]string {
 	base := strings.TrimSuffix(originalKey, path.Ext(originalKey))
 	keys := map[string]string{VariantOriginal: originalKey}

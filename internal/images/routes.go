@@ -36,14 +36,6 @@ func Register(api huma.API, svc *Service, limiter *ratelimit.Limiter) {
 // an image description). Uploads are bounded by ReadUploads instead.
 const maxJSONBody = 256 << 10
 
-// op is an authenticated operation of the images tag.
-func op(method, path, id, summary string) huma.Operation {
-	return huma.Operation{
-		OperationID: id, Method: method, Path: path, Summary: summary,
-		Tags: []string{"images"}, Security: httpapi.Bearer, MaxBodyBytes: maxJSONBody,
-	}
-}
-
 // throttle limits an operation and logs denials as audit events.
 func (r *routes) throttle(scope ratelimit.Scope, opts ...ratelimit.MiddlewareOption) func(huma.Context, func(huma.Context)) {
 	return Throttle(r.api, r.limiter, scope, opts...)
@@ -63,20 +55,25 @@ func Throttle(api huma.API, limiter *ratelimit.Limiter, scope ratelimit.Scope, o
 	}
 }
 
-// idempotent configures a bulk route: throttle, Idempotency-Key, and a
-// response documented as schema of v although written as raw bytes.
-func (r *routes) idempotent(o huma.Operation, scope ratelimit.Scope, status int, v any) huma.Operation {
-	o.Middlewares = append(o.Middlewares, r.throttle(scope), idempotency.Middleware)
-	o.Description = "Send an `Idempotency-Key` header (≤128 characters) to make retries safe: " +
+// idempotent is the operation of a bulk route: the throttle and the
+// Idempotency-Key check run before rt's own middlewares, the description
+// gains the key's rules, and the rt.Status response is documented as the
+// schema of v (nil: no body) although the handler writes raw bytes.
+func (r *routes) idempotent(rt httpapi.Route, scope ratelimit.Scope, v any) huma.Operation {
+	rt.Middlewares = append(huma.Middlewares{r.throttle(scope), idempotency.Middleware}, rt.Middlewares...)
+	if rt.Description != "" {
+		rt.Description += " "
+	}
+	rt.Description += "Send an `Idempotency-Key` header (≤128 characters) to make retries safe: " +
 		"the first response is stored for 24 hours and replayed for the same request; " +
 		"a different request with the same key, or one still running, is a 409."
-	resp := &huma.Response{Description: http.StatusText(status)}
+	o := rt.Operation()
+	resp := &huma.Response{Description: http.StatusText(rt.Status)}
 	if v != nil {
 		schema := huma.SchemaFromType(r.api.OpenAPI().Components.Schemas, reflect.TypeOf(v))
 		resp.Content = map[string]*huma.MediaType{"application/json": {Schema: schema}}
 	}
-	o.Responses = map[string]*huma.Response{strconv.Itoa(status): resp}
-	o.DefaultStatus = status
+	o.Responses = map[string]*huma.Response{strconv.Itoa(rt.Status): resp}
 	return o
 }
 

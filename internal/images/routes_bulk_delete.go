@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"apistarter/internal/httpapi"
 	"apistarter/internal/idempotency"
 	"apistarter/internal/orgs"
 	"apistarter/internal/ratelimit"
@@ -19,11 +20,11 @@ type bulkDeleteInput struct {
 }
 
 func (r *routes) registerBulkDelete() {
-	o := r.idempotent(op(http.MethodPost, "/orgs/{org_slug}/bulk-delete/", "bulk-delete-images", "Delete several images"),
-		ratelimit.Scope{Name: "images_bulk_delete", Rate: ratelimit.PerHour(30)}, http.StatusNoContent, nil)
-	o.MaxBodyBytes = 1 << 20
-	o.Description = "Body `{\"ids\": [...]}` (JSON, or repeated `ids` form fields). 204 when every image was deleted; " +
-		"otherwise 400 with `deleted` and `failed` (the deletions that succeeded are kept). " + o.Description
+	o := r.idempotent(httpapi.Route{ID: "bulk-delete-images", Method: http.MethodPost, Path: "/orgs/{org_slug}/bulk-delete/",
+		Summary: "Delete several images", Tag: "images", Status: http.StatusNoContent, MaxBody: 1 << 20,
+		Description: "Body `{\"ids\": [...]}` (JSON, or repeated `ids` form fields). 204 when every image was deleted; " +
+			"otherwise 400 with `deleted` and `failed` (the deletions that succeeded are kept)."},
+		ratelimit.Scope{Name: "images_bulk_delete", Rate: ratelimit.PerHour(30)}, nil)
 	huma.Register(r.api, o, func(ctx context.Context, in *bulkDeleteInput) (*idempotency.Output, error) {
 		ids, err := ParseBulkDeleteIDs(in.ContentType, in.RawBody)
 		if err != nil {

@@ -42,7 +42,8 @@ type imageOutput struct{ Body ImageOut }
 type signedURLsOutput struct{ Body SignedURLsOut }
 
 func (r *routes) registerLibrary() {
-	huma.Register(r.api, op(http.MethodGet, "/orgs/{org_slug}/images/", "list-images", "List the org's images"),
+	huma.Register(r.api, httpapi.Route{ID: "list-images", Method: http.MethodGet, Path: "/orgs/{org_slug}/images/",
+		Summary: "List the org's images", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *listImagesInput) (*struct{ Body httpapi.Page[ImageOut] }, error) {
 			page, err := r.svc.List(ctx, orgs.ScopeFrom(ctx), httpapi.Enumerated(ctx, "ordering", in.Ordering), in.PageParams)
 			if err != nil {
@@ -51,8 +52,8 @@ func (r *routes) registerLibrary() {
 			return &struct{ Body httpapi.Page[ImageOut] }{page}, nil
 		})
 
-	patch := op(http.MethodPatch, "/orgs/{org_slug}/images/{image_id}/", "update-image", "Edit an image's title, description or alt text")
-	huma.Register(r.api, patch,
+	huma.Register(r.api, httpapi.Route{ID: "update-image", Method: http.MethodPatch, Path: "/orgs/{org_slug}/images/{image_id}/",
+		Summary: "Edit an image's title, description or alt text", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *patchImageInput) (*imageOutput, error) {
 			b := in.Body
 			if err := checkStrings(in.RawBody, map[string]*string{"title": b.Title, "description": b.Description, "alt_text": b.AltText}); err != nil {
@@ -64,15 +65,16 @@ func (r *routes) registerLibrary() {
 			}
 			return &imageOutput{img}, nil
 		})
-	hideRawBody(r.api, patch.Method, patch.Path)
+	hideRawBody(r.api, http.MethodPatch, "/orgs/{org_slug}/images/{image_id}/")
 
-	o := op(http.MethodDelete, "/orgs/{org_slug}/images/{image_id}/", "delete-image", "Delete an image and its files")
-	o.DefaultStatus = http.StatusNoContent
-	huma.Register(r.api, o, func(ctx context.Context, in *ImagePath) (*struct{}, error) {
-		return nil, r.svc.Delete(ctx, orgs.ScopeFrom(ctx), in.ImageID)
-	})
+	huma.Register(r.api, httpapi.Route{ID: "delete-image", Method: http.MethodDelete, Path: "/orgs/{org_slug}/images/{image_id}/",
+		Summary: "Delete an image and its files", Tag: "images", Status: http.StatusNoContent, MaxBody: maxJSONBody}.Operation(),
+		func(ctx context.Context, in *ImagePath) (*struct{}, error) {
+			return nil, r.svc.Delete(ctx, orgs.ScopeFrom(ctx), in.ImageID)
+		})
 
-	huma.Register(r.api, op(http.MethodGet, "/orgs/{org_slug}/images/{image_id}/urls", "image-signed-urls", "Signed download links (15 minutes)"),
+	huma.Register(r.api, httpapi.Route{ID: "image-signed-urls", Method: http.MethodGet, Path: "/orgs/{org_slug}/images/{image_id}/urls",
+		Summary: "Signed download links (15 minutes)", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *ImagePath) (*signedURLsOutput, error) {
 			out, err := r.svc.SignedURLs(ctx, orgs.ScopeFrom(ctx), in.ImageID)
 			if err != nil {

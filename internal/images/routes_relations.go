@@ -56,7 +56,8 @@ type detachInput struct {
 const targetBase = "/orgs/{org_slug}/images/{app_label}/{model}/{obj_id}/"
 
 func (r *routes) registerRelations() {
-	huma.Register(r.api, op(http.MethodGet, targetBase, "list-object-images", "List the images attached to an object"),
+	huma.Register(r.api, httpapi.Route{ID: "list-object-images", Method: http.MethodGet, Path: targetBase,
+		Summary: "List the images attached to an object", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *listRelationsInput) (*struct{ Body httpapi.Page[RelationOut] }, error) {
 			page, err := r.svc.ListRelations(ctx, orgs.ScopeFrom(ctx), in.ref(), httpapi.Enumerated(ctx, "ordering", in.Ordering), in.PageParams)
 			if err != nil {
@@ -65,7 +66,8 @@ func (r *routes) registerRelations() {
 			return &struct{ Body httpapi.Page[RelationOut] }{page}, nil
 		})
 
-	huma.Register(r.api, op(http.MethodPost, targetBase, "attach-images", "Attach images to an object"),
+	huma.Register(r.api, httpapi.Route{ID: "attach-images", Method: http.MethodPost, Path: targetBase,
+		Summary: "Attach images to an object", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *imageIDsInput) (*struct{ Body []RelationOut }, error) {
 			out, err := r.svc.Attach(ctx, orgs.ScopeFrom(ctx), in.ref(), in.Body.ImageIDs)
 			if err != nil {
@@ -74,43 +76,41 @@ func (r *routes) registerRelations() {
 			return &struct{ Body []RelationOut }{out}, nil
 		})
 
-	o := r.idempotent(op(http.MethodPost, targetBase+"bulk_attach/", "bulk-attach-images", "Attach several images to an object"),
-		ratelimit.Scope{Name: "images_bulk_attach", Rate: ratelimit.PerHour(60)}, http.StatusOK, BulkAttachOut{})
-	huma.Register(r.api, o, func(ctx context.Context, in *bulkIDsInput) (*idempotency.Output, error) {
+	o := r.idempotent(httpapi.Route{ID: "bulk-attach-images", Method: http.MethodPost, Path: targetBase + "bulk_attach/",
+		Summary: "Attach several images to an object", Tag: "images", Status: http.StatusOK, MaxBody: maxJSONBody},
+		ratelimit.Scope{Name: "images_bulk_attach", Rate: ratelimit.PerHour(60)}, BulkAttachOut{})
+	huma.Register(r.api, o, r.bulkRelation(r.svc.BulkAttach))
+	hideRawBody(r.api, o.Method, o.Path)
+
+	o = r.idempotent(httpapi.Route{ID: "bulk-detach-images", Method: http.MethodPost, Path: targetBase + "bulk_detach/",
+		Summary: "Detach several images from an object", Tag: "images", Status: http.StatusOK, MaxBody: maxJSONBody},
+		ratelimit.Scope{Name: "images_bulk_detach", Rate: ratelimit.PerHour(60)}, BulkDetachOut{})
+	huma.Register(r.api, o, r.bulkRelation(r.svc.BulkDetach))
+	hideRawBody(r.api, o.Method, o.Path)
+
+	huma.Register(r.api, httpapi.Route{ID: "detach-image", Method: http.MethodDelete, Path: targetBase + "{image_id}/",
+		Summary: "Detach an image from an object", Tag: "images", Status: http.StatusNoContent, MaxBody: maxJSONBody}.Operation(),
+		func(ctx context.Context, in *detachInput) (*struct{}, error) {
+			return nil, r.svc.Detach(ctx, orgs.ScopeFrom(ctx), in.ref(), in.ImageID)
+		})
+}
+
+// bulkRelation is the handler of bulk_attach/ and bulk_detach/: apply runs
+// the body's image ids under the request's Idempotency-Key.
+func (r *routes) bulkRelation(apply func(context.Context, orgs.Scope, idempotency.Request, TargetRef, []int64) (idempotency.Response, error),
+) func(context.Context, *bulkIDsInput) (*idempotency.Output, error) {
+	return func(ctx context.Context, in *bulkIDsInput) (*idempotency.Output, error) {
 		sc := orgs.ScopeFrom(ctx)
 		req, err := idempotency.NewRequest(ctx, sc.UserID, idempotency.FingerprintBody("application/json", in.RawBody))
 		if err != nil {
 			return nil, err
 		}
-		res, err := r.svc.BulkAttach(ctx, sc, req, in.ref(), in.Body.ImageIDs)
+		res, err := apply(ctx, sc, req, in.ref(), in.Body.ImageIDs)
 		if err != nil {
 			return nil, err
 		}
 		return res.Out(), nil
-	})
-	hideRawBody(r.api, o.Method, o.Path)
-
-	o = r.idempotent(op(http.MethodPost, targetBase+"bulk_detach/", "bulk-detach-images", "Detach several images from an object"),
-		ratelimit.Scope{Name: "images_bulk_detach", Rate: ratelimit.PerHour(60)}, http.StatusOK, BulkDetachOut{})
-	huma.Register(r.api, o, func(ctx context.Context, in *bulkIDsInput) (*idempotency.Output, error) {
-		sc := orgs.ScopeFrom(ctx)
-		req, err := idempotency.NewRequest(ctx, sc.UserID, idempotency.FingerprintBody("application/json", in.RawBody))
-		if err != nil {
-			return nil, err
-		}
-		res, err := r.svc.BulkDetach(ctx, sc, req, in.ref(), in.Body.ImageIDs)
-		if err != nil {
-			return nil, err
-		}
-		return res.Out(), nil
-	})
-	hideRawBody(r.api, o.Method, o.Path)
-
-	o = op(http.MethodDelete, targetBase+"{image_id}/", "detach-image", "Detach an image from an object")
-	o.DefaultStatus = http.StatusNoContent
-	huma.Register(r.api, o, func(ctx context.Context, in *detachInput) (*struct{}, error) {
-		return nil, r.svc.Detach(ctx, orgs.ScopeFrom(ctx), in.ref(), in.ImageID)
-	})
+	}
 }
 
 // SetCoverIn names the new cover.
@@ -119,7 +119,8 @@ type SetCoverIn struct {
 }
 
 func (r *routes) registerRelationOrder() {
-	huma.Register(r.api, op(http.MethodPost, targetBase+"reorder", "reorder-images", "Reorder an object's images"),
+	huma.Register(r.api, httpapi.Route{ID: "reorder-images", Method: http.MethodPost, Path: targetBase + "reorder",
+		Summary: "Reorder an object's images", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *imageIDsInput) (*detailOutput, error) {
 			if err := r.svc.Reorder(ctx, orgs.ScopeFrom(ctx), in.ref(), in.Body.ImageIDs); err != nil {
 				return nil, err
@@ -127,7 +128,8 @@ func (r *routes) registerRelationOrder() {
 			return detail("ok"), nil
 		})
 
-	huma.Register(r.api, op(http.MethodPost, targetBase+"set_cover", "set-cover-image", "Make an attached image the cover"),
+	huma.Register(r.api, httpapi.Route{ID: "set-cover-image", Method: http.MethodPost, Path: targetBase + "set_cover",
+		Summary: "Make an attached image the cover", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *struct {
 			TargetPath
 			Body SetCoverIn
@@ -138,7 +140,8 @@ func (r *routes) registerRelationOrder() {
 			return detail("ok"), nil
 		})
 
-	huma.Register(r.api, op(http.MethodPost, targetBase+"unset_cover", "unset-cover-image", "Leave an object without a cover"),
+	huma.Register(r.api, httpapi.Route{ID: "unset-cover-image", Method: http.MethodPost, Path: targetBase + "unset_cover",
+		Summary: "Leave an object without a cover", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *TargetPath) (*detailOutput, error) {
 			if err := r.svc.UnsetCover(ctx, orgs.ScopeFrom(ctx), in.ref()); err != nil {
 				return nil, err

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"apistarter/internal/httpapi"
 	"apistarter/internal/orgs"
 	"apistarter/internal/ratelimit"
 
@@ -31,20 +32,13 @@ type ResolveShareIn struct {
 	Token string `json:"token" minLength:"20" maxLength:"128"`
 }
 
-type detailOutput struct {
-	Body struct {
-		Detail string `json:"detail"`
-	}
-}
+type detailOutput struct{ Body httpapi.Detail }
 
-func detail(msg string) *detailOutput {
-	out := &detailOutput{}
-	out.Body.Detail = msg
-	return out
-}
+func detail(msg string) *detailOutput { return &detailOutput{Body: httpapi.Detail{Detail: msg}} }
 
 func (r *routes) registerShares() {
-	huma.Register(r.api, op(http.MethodPost, "/orgs/{org_slug}/images/{image_id}/shares", "create-image-share", "Create a share link"),
+	huma.Register(r.api, httpapi.Route{ID: "create-image-share", Method: http.MethodPost, Path: "/orgs/{org_slug}/images/{image_id}/shares",
+		Summary: "Create a share link", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *createShareInput) (*struct{ Body ShareOut }, error) {
 			var ttl *time.Duration
 			if in.Body != nil && in.Body.ExpiresInSeconds != nil {
@@ -58,7 +52,8 @@ func (r *routes) registerShares() {
 			return &struct{ Body ShareOut }{out}, nil
 		})
 
-	huma.Register(r.api, op(http.MethodDelete, "/orgs/{org_slug}/images/{image_id}/shares/{share_id}", "revoke-image-share", "Revoke a share link"),
+	huma.Register(r.api, httpapi.Route{ID: "revoke-image-share", Method: http.MethodDelete, Path: "/orgs/{org_slug}/images/{image_id}/shares/{share_id}",
+		Summary: "Revoke a share link", Tag: "images", MaxBody: maxJSONBody}.Operation(),
 		func(ctx context.Context, in *revokeShareInput) (*detailOutput, error) {
 			if err := r.svc.RevokeShare(ctx, orgs.ScopeFrom(ctx), in.ImageID, in.ShareID); err != nil {
 				return nil, err
@@ -66,16 +61,14 @@ func (r *routes) registerShares() {
 			return detail("ok"), nil
 		})
 
-	o := huma.Operation{
-		OperationID: "resolve-image-share", Method: http.MethodPost, Path: "/shared/images/resolve/", MaxBodyBytes: 1 << 10,
-		Summary: "Signed links of a shared image (no authentication)", Tags: []string{"images"},
-		Middlewares: huma.Middlewares{r.throttle(ratelimit.Scope{Name: "images_share_resolve", Rate: ratelimit.PerHour(120)}, ratelimit.AnonymousOnly())},
-	}
-	huma.Register(r.api, o, func(ctx context.Context, in *struct{ Body ResolveShareIn }) (*signedURLsOutput, error) {
-		out, err := r.svc.ResolveShare(ctx, in.Body.Token)
-		if err != nil {
-			return nil, err
-		}
-		return &signedURLsOutput{out}, nil
-	})
+	huma.Register(r.api, httpapi.Route{ID: "resolve-image-share", Method: http.MethodPost, Path: "/shared/images/resolve/",
+		Summary: "Signed links of a shared image (no authentication)", Tag: "images", Public: true, MaxBody: 1 << 10,
+		Middlewares: huma.Middlewares{r.throttle(ratelimit.Scope{Name: "images_share_resolve", Rate: ratelimit.PerHour(120)}, ratelimit.AnonymousOnly())}}.Operation(),
+		func(ctx context.Context, in *struct{ Body ResolveShareIn }) (*signedURLsOutput, error) {
+			out, err := r.svc.ResolveShare(ctx, in.Body.Token)
+			if err != nil {
+				return nil, err
+			}
+			return &signedURLsOutput{out}, nil
+		})
 }

@@ -108,7 +108,8 @@ func (s *Service) Delete(ctx context.Context, sc orgs.Scope, id int64) error {
 	})
 }
 
-// objectKeys lists an image's stored objects: the original and its variants.
+// objectKeys lists an image's stored objects: every variant, VariantOriginal
+// included.
 func objectKeys(file string) []string {
 	keys := VariantKeys(file)
 	out := make([]string, 0, len(keys))

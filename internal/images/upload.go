@@ -17,7 +17,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// Client-facing messages of the upload routes, texts as in the original API.
+// Client-facing messages of the upload routes; clients match on these
+// texts, so they are kept word for word.
 const (
 	msgUploadUnavailable = "Image upload is temporarily unavailable."
 	msgPerFileDeclared   = "Image upload exceeds the per-file size limit."
@@ -89,8 +90,8 @@ func (s *Service) renderPart(ctx context.Context, p *Part, avatar bool) (*Result
 	return Process(data, s.limits)
 }
 
-// putVariants writes the original and the four variants under a fresh key,
-// in the original's order. On failure it returns every key it attempted
+// putVariants writes every variant (VariantOriginal and four resized) under a fresh key,
+// in VariantNames order. On failure it returns every key it attempted
 // (a failed write may have left a partial object).
 func (s *Service) putVariants(ctx context.Context, orgID int64, res *Result) (string, []string, error) {
 	key := NewOriginalKey(orgID)

@@ -29,6 +29,7 @@ type Metrics struct {
 	tasks     *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	relayed   *prometheus.CounterVec
+	relayLag  prometheus.Histogram
 	scheduler *prometheus.CounterVec
 }
 
@@ -45,11 +46,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		relayed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "outbox_relayed_total", Help: "Outbox rows handed to the queue (enqueued) or found already there (already_queued).",
 		}, []string{"result"}),
+		relayLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "outbox_relay_lag_seconds", Help: "Time from an outbox row's commit to its first enqueue on the queue.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 120},
+		}),
 		scheduler: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scheduler_enqueues_total", Help: "Periodic job enqueues by job and result (enqueued, duplicate, error).",
 		}, []string{"job", "result"}),
 	}
-	reg.MustRegister(m.tasks, m.duration, m.relayed, m.scheduler)
+	reg.MustRegister(m.tasks, m.duration, m.relayed, m.relayLag, m.scheduler)
 	return m
 }
 
@@ -68,6 +73,15 @@ func (m *Metrics) relay(result string, n int) {
 		return
 	}
 	m.relayed.WithLabelValues(result).Add(float64(n))
+}
+
+// relayedAfter records the lag of a row enqueued for the first time
+// (created_at is the insert time, at most the commit's few milliseconds early).
+func (m *Metrics) relayedAfter(lag time.Duration) {
+	if m == nil {
+		return
+	}
+	m.relayLag.Observe(max(lag, 0).Seconds())
 }
 
 func (m *Metrics) scheduled(job, result string) {

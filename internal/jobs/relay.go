@@ -227,6 +227,9 @@ func (r *Relay) relayBatch(ctx context.Context, client *asynq.Client, inspector 
 			failed = append(failed, row.ID)
 		case !conflict[i]:
 			enqueued++
+			if row.RelayCount == 1 {
+				r.Metrics.relayedAfter(time.Since(row.CreatedAt))
+			}
 		default:
 			already++
 			if row.RelayCount > 1 {

@@ -200,7 +200,8 @@ func (w *Worker) middleware(next asynq.Handler) asynq.Handler {
 				return &notCountedError{fmt.Errorf("outbox: %w", err)}
 			case st.CompletedAt != nil:
 				// Already done: a relay retry or a Redis restore. Acking
-				// it is the "never twice" half of the outbox contract.
+				// it without running it again is what makes the outbox
+				// run each task at most once to completion.
 				w.Metrics.task(t.Type(), OutcomeDuplicate, 0)
 				log.Info("task skipped: already completed", "outcome", OutcomeDuplicate)
 				return nil

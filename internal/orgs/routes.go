@@ -1,10 +1,6 @@
 package orgs
 
-import (
-	"apistarter/internal/httpapi"
-
-	"github.com/danielgtaylor/huma/v2"
-)
+import "github.com/danielgtaylor/huma/v2"
 
 // RegisterRoutes mounts the organization management API (SPEC §4); group
 // org creation is counted against limits.
@@ -18,11 +14,4 @@ func RegisterRoutes(api huma.API, svc *Service, inv *Invitations, limits Limits)
 // middleware has resolved it before the handler runs.
 type orgSlugPath struct {
 	OrgSlug string `path:"org_slug" doc:"Organization slug"`
-}
-
-func op(id, method, path, summary string, status int) huma.Operation {
-	return huma.Operation{
-		OperationID: id, Method: method, Path: path, Summary: summary,
-		Tags: []string{"organizations"}, Security: httpapi.Bearer, DefaultStatus: status,
-	}
 }

@@ -39,10 +39,10 @@ type acceptIn struct {
 }
 
 func registerInvitationRoutes(api huma.API, inv *Invitations) {
-	invite := op("orgs-invitations-create", http.MethodPost, "/orgs/{org_slug}/invitations/", "Invite someone by email (admin+)", http.StatusCreated)
-	invite.Description = "Limited per inviting user, per organization and per recipient address (429 with Retry-After)."
-	invite.Errors = []int{http.StatusTooManyRequests}
-	huma.Register(api, invite,
+	huma.Register(api, httpapi.Route{ID: "orgs-invitations-create", Method: http.MethodPost, Path: "/orgs/{org_slug}/invitations/",
+		Summary:     "Invite someone by email (admin+)",
+		Description: "Limited per inviting user, per organization and per recipient address (429 with Retry-After).",
+		Tag:         "organizations", Status: http.StatusCreated, Errors: []int{http.StatusTooManyRequests}}.Operation(),
 		func(ctx context.Context, in *inviteIn) (*invitationOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			i, err := inv.Invite(ctx, ScopeFrom(ctx), p, in.Body.Email, in.Body.Role)
@@ -52,7 +52,8 @@ func registerInvitationRoutes(api huma.API, inv *Invitations) {
 			return &invitationOut{Body: i}, nil
 		})
 
-	huma.Register(api, op("orgs-invitations-list", http.MethodGet, "/orgs/{org_slug}/invitations/", "List pending invitations (admin+)", 0),
+	huma.Register(api, httpapi.Route{ID: "orgs-invitations-list", Method: http.MethodGet, Path: "/orgs/{org_slug}/invitations/",
+		Summary: "List pending invitations (admin+)", Tag: "organizations"}.Operation(),
 		func(ctx context.Context, in *listInvitationsIn) (*invitationPageOut, error) {
 			items, n, err := inv.List(ctx, ScopeFrom(ctx), in.Limit, in.Offset)
 			if err != nil {
@@ -61,12 +62,14 @@ func registerInvitationRoutes(api huma.API, inv *Invitations) {
 			return &invitationPageOut{Body: httpapi.Page[Invitation]{Items: items, Count: n}}, nil
 		})
 
-	huma.Register(api, op("orgs-invitations-revoke", http.MethodDelete, "/orgs/{org_slug}/invitations/{id}/", "Revoke a pending invitation (admin+)", http.StatusNoContent),
+	huma.Register(api, httpapi.Route{ID: "orgs-invitations-revoke", Method: http.MethodDelete, Path: "/orgs/{org_slug}/invitations/{id}/",
+		Summary: "Revoke a pending invitation (admin+)", Tag: "organizations", Status: http.StatusNoContent}.Operation(),
 		func(ctx context.Context, in *invitationPath) (*struct{}, error) {
 			return nil, inv.Revoke(ctx, ScopeFrom(ctx), in.ID)
 		})
 
-	huma.Register(api, op("invitations-accept", http.MethodPost, "/invitations/accept", "Accept an invitation (the invited user)", 0),
+	huma.Register(api, httpapi.Route{ID: "invitations-accept", Method: http.MethodPost, Path: "/invitations/accept",
+		Summary: "Accept an invitation (the invited user)", Tag: "organizations"}.Operation(),
 		func(ctx context.Context, in *acceptIn) (*orgOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			o, err := inv.Accept(ctx, p, in.Body.Token)

@@ -34,7 +34,8 @@ type changeRoleIn struct {
 }
 
 func registerMemberRoutes(api huma.API, svc *Service) {
-	huma.Register(api, op("orgs-members-list", http.MethodGet, "/orgs/{org_slug}/members/", "List members", 0),
+	huma.Register(api, httpapi.Route{ID: "orgs-members-list", Method: http.MethodGet, Path: "/orgs/{org_slug}/members/",
+		Summary: "List members", Tag: "organizations"}.Operation(),
 		func(ctx context.Context, in *listMembersIn) (*memberPageOut, error) {
 			items, n, err := svc.ListMembers(ctx, ScopeFrom(ctx), in.Limit, in.Offset)
 			if err != nil {
@@ -43,7 +44,8 @@ func registerMemberRoutes(api huma.API, svc *Service) {
 			return &memberPageOut{Body: httpapi.Page[Member]{Items: items, Count: n}}, nil
 		})
 
-	huma.Register(api, op("orgs-members-update", http.MethodPatch, "/orgs/{org_slug}/members/{user_slug}/", "Change a member's role (admin+; owner role by owners)", 0),
+	huma.Register(api, httpapi.Route{ID: "orgs-members-update", Method: http.MethodPatch, Path: "/orgs/{org_slug}/members/{user_slug}/",
+		Summary: "Change a member's role (admin+; owner role by owners)", Tag: "organizations"}.Operation(),
 		func(ctx context.Context, in *changeRoleIn) (*memberOut, error) {
 			m, err := svc.ChangeRole(ctx, ScopeFrom(ctx), in.UserSlug, in.Body.Role)
 			if err != nil {
@@ -52,12 +54,14 @@ func registerMemberRoutes(api huma.API, svc *Service) {
 			return &memberOut{Body: m}, nil
 		})
 
-	huma.Register(api, op("orgs-members-remove", http.MethodDelete, "/orgs/{org_slug}/members/{user_slug}/", "Remove a member (admin+; owners by owners)", http.StatusNoContent),
+	huma.Register(api, httpapi.Route{ID: "orgs-members-remove", Method: http.MethodDelete, Path: "/orgs/{org_slug}/members/{user_slug}/",
+		Summary: "Remove a member (admin+; owners by owners)", Tag: "organizations", Status: http.StatusNoContent}.Operation(),
 		func(ctx context.Context, in *memberPath) (*struct{}, error) {
 			return nil, svc.RemoveMember(ctx, ScopeFrom(ctx), in.UserSlug)
 		})
 
-	huma.Register(api, op("orgs-leave", http.MethodPost, "/orgs/{org_slug}/leave/", "Leave an organization", http.StatusNoContent),
+	huma.Register(api, httpapi.Route{ID: "orgs-leave", Method: http.MethodPost, Path: "/orgs/{org_slug}/leave/",
+		Summary: "Leave an organization", Tag: "organizations", Status: http.StatusNoContent}.Operation(),
 		func(ctx context.Context, _ *orgSlugPath) (*struct{}, error) {
 			return nil, svc.Leave(ctx, ScopeFrom(ctx))
 		})

@@ -33,7 +33,8 @@ type renameOrgIn struct {
 }
 
 func registerOrgRoutes(api huma.API, svc *Service, limits Limits) {
-	huma.Register(api, op("orgs-list", http.MethodGet, "/orgs/", "List my organizations", 0),
+	huma.Register(api, httpapi.Route{ID: "orgs-list", Method: http.MethodGet, Path: "/orgs/",
+		Summary: "List my organizations", Tag: "organizations"}.Operation(),
 		func(ctx context.Context, in *listOrgsIn) (*orgPageOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			items, n, err := svc.ListMyOrgs(ctx, p.UserID, in.Limit, in.Offset)
@@ -43,9 +44,9 @@ func registerOrgRoutes(api huma.API, svc *Service, limits Limits) {
 			return &orgPageOut{Body: httpapi.Page[Org]{Items: items, Count: n}}, nil
 		})
 
-	create := op("orgs-create", http.MethodPost, "/orgs/", "Create a group organization", http.StatusCreated)
-	create.Errors = []int{http.StatusTooManyRequests}
-	huma.Register(api, create,
+	huma.Register(api, httpapi.Route{ID: "orgs-create", Method: http.MethodPost, Path: "/orgs/",
+		Summary: "Create a group organization", Tag: "organizations", Status: http.StatusCreated,
+		Errors: []int{http.StatusTooManyRequests}}.Operation(),
 		func(ctx context.Context, in *createOrgIn) (*orgOut, error) {
 			p, _ := auth.PrincipalFrom(ctx)
 			if err := limits.allowCreate(ctx, p.UserID); err != nil {
@@ -58,7 +59,8 @@ func registerOrgRoutes(api huma.API, svc *Service, limits Limits) {
 			return &orgOut{Body: o}, nil
 		})
 
-	huma.Register(api, op("orgs-get", http.MethodGet, "/orgs/{org_slug}/", "Get an organization with my role", 0),
+	huma.Register(api, httpapi.Route{ID: "orgs-get", Method: http.MethodGet, Path: "/orgs/{org_slug}/",
+		Summary: "Get an organization with my role", Tag: "organizations"}.Operation(),
 		func(ctx context.Context, _ *orgSlugPath) (*orgOut, error) {
 			o, err := svc.GetOrg(ctx, ScopeFrom(ctx))
 			if err != nil {
@@ -67,7 +69,8 @@ func registerOrgRoutes(api huma.API, svc *Service, limits Limits) {
 			return &orgOut{Body: o}, nil
 		})
 
-	huma.Register(api, op("orgs-rename", http.MethodPatch, "/orgs/{org_slug}/", "Rename an organization (admin+)", 0),
+	huma.Register(api, httpapi.Route{ID: "orgs-rename", Method: http.MethodPatch, Path: "/orgs/{org_slug}/",
+		Summary: "Rename an organization (admin+)", Tag: "organizations"}.Operation(),
 		func(ctx context.Context, in *renameOrgIn) (*orgOut, error) {
 			o, err := svc.RenameOrg(ctx, ScopeFrom(ctx), in.Body.Name)
 			if err != nil {
@@ -76,7 +79,8 @@ func registerOrgRoutes(api huma.API, svc *Service, limits Limits) {
 			return &orgOut{Body: o}, nil
 		})
 
-	huma.Register(api, op("orgs-delete", http.MethodDelete, "/orgs/{org_slug}/", "Delete a group organization and everything in it (owner)", http.StatusNoContent),
+	huma.Register(api, httpapi.Route{ID: "orgs-delete", Method: http.MethodDelete, Path: "/orgs/{org_slug}/",
+		Summary: "Delete a group organization and everything in it (owner)", Tag: "organizations", Status: http.StatusNoContent}.Operation(),
 		func(ctx context.Context, _ *orgSlugPath) (*struct{}, error) {
 			return nil, svc.DeleteOrg(ctx, ScopeFrom(ctx))
 		})

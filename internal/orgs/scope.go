@@ -41,7 +41,8 @@ func (s Scope) CanAdmin() bool {
 // IsOwner reports the owner role (platform admins act as owners).
 func (s Scope) IsOwner() bool { return s.Role == RoleOwner || s.Role == RolePlatformAdmin }
 
-// RequireAdmin returns the contract's 403 unless the scope can administer.
+// RequireAdmin returns a 403 unless the scope can administer (admin, owner
+// or platform admin).
 func (s Scope) RequireAdmin() error {
 	if !s.CanAdmin() {
 		return apperr.Forbidden(msgAdminsOnly)

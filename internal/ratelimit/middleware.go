@@ -25,7 +25,8 @@ func When(cond func(huma.Context) bool) MiddlewareOption {
 	return func(c *middlewareConfig) { c.when = cond }
 }
 
-// AnonymousOnly skips authenticated requests (the original's "anon" scope).
+// AnonymousOnly skips authenticated requests: the scope limits only
+// clients without a token, counted per IP.
 func AnonymousOnly() MiddlewareOption {
 	return func(c *middlewareConfig) { c.anonOnly = true }
 }

@@ -5,8 +5,9 @@
 // Retry-After and RateLimit-* headers.
 //
 // Features use it in one of two ways:
-//   - per operation: huma.Operation{Middlewares: huma.Middlewares{l.Middleware(api, scope)}}
-//     (runs after authentication and before body validation, like the original);
+//   - per operation: httpapi.Route{Middlewares: huma.Middlewares{l.Middleware(api, scope)}}
+//     (runs after authentication, so a scope can count per user, and before
+//     body validation, so malformed requests count too);
 //   - inside a handler: if err := l.Allow(ctx, scope, ident).Err(); err != nil { return nil, err }.
 package ratelimit
 
@@ -29,7 +30,7 @@ func PerMinute(n int) Rate { return Rate{Limit: n, Period: time.Minute} }
 // PerHour is n events an hour.
 func PerHour(n int) Rate { return Rate{Limit: n, Period: time.Hour} }
 
-// ParseRate reads the original's "N/s|m|h|d" notation (e.g. "60/m").
+// ParseRate reads the "N/s|m|h|d" notation of the rate settings (e.g. "60/m").
 func ParseRate(s string) (Rate, error) {
 	n, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
 	limit, err := strconv.Atoi(n)

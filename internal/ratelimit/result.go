@@ -52,7 +52,8 @@ func (r Result) Err() error {
 	return huma.ErrorWithHeaders(apperr.TooMany(), r.Headers())
 }
 
-// TooMany is the 429 of the contract with a Retry-After header.
+// TooMany is the 429 every throttle answers, with a Retry-After header
+// (whole seconds, at least 1).
 func TooMany(retryAfter time.Duration) error {
 	h := http.Header{}
 	h.Set("Retry-After", seconds(max(retryAfter, time.Second)))

@@ -10,6 +10,7 @@ import (
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/httpapi"
 	"apistarter/internal/logctx"
+	"apistarter/internal/textnorm"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/cases"
@@ -195,7 +196,7 @@ func (s *Service) Unassign(ctx context.Context, orgID, userID int64, target Targ
 
 // UnassignSlug detaches one tag by slug; a missing tag or relation is fine.
 func (s *Service) UnassignSlug(ctx context.Context, orgID, userID int64, target Target, slug string) error {
-	if !ValidText(slug) || len(slug) > MaxSlugLength {
+	if !textnorm.ValidText(slug) || len(slug) > MaxSlugLength {
 		return nil
 	}
 	n, err := s.q.DetachTagBySlug(ctx, sqlc.DetachTagBySlugParams{OrganizationID: orgID, Slug: slug, TargetType: target.Type, ObjectID: target.ObjectID})

@@ -8,7 +8,7 @@ import (
 	"apistarter/internal/apperr"
 )
 
-// Limits of the contract.
+// Limits of tag names and slugs, the widths of the tags columns.
 const (
 	MaxNameLength     = 50
 	MaxSlugLength     = 50
@@ -16,7 +16,7 @@ const (
 )
 
 // NormalizeName trims a requested tag name and checks it, returning the
-// clean name and its slug, or a 400 with the contract's message.
+// clean name and its slug, or a 400 saying what is wrong with it.
 func NormalizeName(name string) (clean, slug string, err error) {
 	clean = textnorm.TrimPySpace(name)
 	switch {

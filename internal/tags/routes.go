@@ -12,11 +12,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// Detail is the {"detail": ...} body of the delete routes.
-type Detail struct {
-	Detail string `json:"detail"`
-}
-
 type listInput struct {
 	OrgSlug  string `path:"org_slug"`
 	Ordering string `query:"ordering" doc:"name (default), -name, id or -id."`
@@ -117,7 +112,7 @@ type tagsOutput struct {
 }
 
 type detailOutput struct {
-	Body Detail
+	Body httpapi.Detail `nameHint:"Detail"`
 }
 
 type removedOutput struct {
@@ -133,20 +128,26 @@ type Routes struct {
 // Register mounts the tag routes (every one member+).
 func Register(api huma.API, svc *Service) {
 	r := &Routes{svc: svc, q: svc.q}
-	op := func(id, method, path, summary string) huma.Operation {
-		return huma.Operation{OperationID: id, Method: method, Path: "/orgs/{org_slug}/tags" + path, Summary: summary,
-			Tags: []string{"tags"}, Security: httpapi.Bearer}
-	}
-	huma.Register(api, op("tags-list", http.MethodGet, "/", "List organization tags"), r.list)
-	huma.Register(api, op("tags-search", http.MethodGet, "/search/", "Search organization tags"), r.search)
-	huma.Register(api, op("tags-by-slug", http.MethodGet, "/by-slug/{slug}/", "Get tag by slug"), r.bySlug)
-	huma.Register(api, op("tags-create", http.MethodPost, "/", "Create tag"), r.create)
-	huma.Register(api, op("tags-update", http.MethodPatch, "/{tag_id}/", "Rename tag"), r.rename)
-	huma.Register(api, op("tags-delete", http.MethodDelete, "/{tag_id}/", "Delete tag"), r.delete)
-	huma.Register(api, op("tags-object-list", http.MethodGet, "/{app_label}/{model}/{obj_id}/", "List object tags"), r.objectList)
-	huma.Register(api, op("tags-object-assign", http.MethodPost, "/{app_label}/{model}/{obj_id}/", "Assign tags to object"), r.assign)
-	huma.Register(api, op("tags-object-unassign", http.MethodDelete, "/{app_label}/{model}/{obj_id}/", "Bulk unassign object tags"), r.unassign)
-	huma.Register(api, op("tags-object-unassign-slug", http.MethodDelete, "/{app_label}/{model}/{obj_id}/{slug}/", "Unassign object tag by slug"), r.unassignSlug)
+	huma.Register(api, httpapi.Route{ID: "tags-list", Method: http.MethodGet, Path: "/orgs/{org_slug}/tags/",
+		Summary: "List organization tags", Tag: "tags"}.Operation(), r.list)
+	huma.Register(api, httpapi.Route{ID: "tags-search", Method: http.MethodGet, Path: "/orgs/{org_slug}/tags/search/",
+		Summary: "Search organization tags", Tag: "tags"}.Operation(), r.search)
+	huma.Register(api, httpapi.Route{ID: "tags-by-slug", Method: http.MethodGet, Path: "/orgs/{org_slug}/tags/by-slug/{slug}/",
+		Summary: "Get tag by slug", Tag: "tags"}.Operation(), r.bySlug)
+	huma.Register(api, httpapi.Route{ID: "tags-create", Method: http.MethodPost, Path: "/orgs/{org_slug}/tags/",
+		Summary: "Create tag", Tag: "tags"}.Operation(), r.create)
+	huma.Register(api, httpapi.Route{ID: "tags-update", Method: http.MethodPatch, Path: "/orgs/{org_slug}/tags/{tag_id}/",
+		Summary: "Rename tag", Tag: "tags"}.Operation(), r.rename)
+	huma.Register(api, httpapi.Route{ID: "tags-delete", Method: http.MethodDelete, Path: "/orgs/{org_slug}/tags/{tag_id}/",
+		Summary: "Delete tag", Tag: "tags"}.Operation(), r.delete)
+	huma.Register(api, httpapi.Route{ID: "tags-object-list", Method: http.MethodGet, Path: "/orgs/{org_slug}/tags/{app_label}/{model}/{obj_id}/",
+		Summary: "List object tags", Tag: "tags"}.Operation(), r.objectList)
+	huma.Register(api, httpapi.Route{ID: "tags-object-assign", Method: http.MethodPost, Path: "/orgs/{org_slug}/tags/{app_label}/{model}/{obj_id}/",
+		Summary: "Assign tags to object", Tag: "tags"}.Operation(), r.assign)
+	huma.Register(api, httpapi.Route{ID: "tags-object-unassign", Method: http.MethodDelete, Path: "/orgs/{org_slug}/tags/{app_label}/{model}/{obj_id}/",
+		Summary: "Bulk unassign object tags", Tag: "tags"}.Operation(), r.unassign)
+	huma.Register(api, httpapi.Route{ID: "tags-object-unassign-slug", Method: http.MethodDelete, Path: "/orgs/{org_slug}/tags/{app_label}/{model}/{obj_id}/{slug}/",
+		Summary: "Unassign object tag by slug", Tag: "tags"}.Operation(), r.unassignSlug)
 }
 
 func (r *Routes) list(ctx context.Context, in *listInput) (*pageOutput, error) {
@@ -197,7 +198,7 @@ func (r *Routes) delete(ctx context.Context, in *idInput) (*detailOutput, error)
 		return nil, err
 	}
 	audit(ctx, "tag_delete", sc.OrgID, sc.UserID, Target{}, slogTagID(in.TagID))
-	return &detailOutput{Body: Detail{Detail: "deleted"}}, nil
+	return &detailOutput{Body: httpapi.Detail{Detail: "deleted"}}, nil
 }
 
 // target resolves the path's object in the scope org.
@@ -251,7 +252,7 @@ func (r *Routes) unassignSlug(ctx context.Context, in *unassignSlugInput) (*deta
 	if err := r.svc.UnassignSlug(ctx, sc.OrgID, sc.UserID, t, in.Slug); err != nil {
 		return nil, err
 	}
-	return &detailOutput{Body: Detail{Detail: "removed"}}, nil
+	return &detailOutput{Body: httpapi.Detail{Detail: "removed"}}, nil
 }
 
 func slogTagID(id int64) slog.Attr { return slog.Int64("tag_id", id) }

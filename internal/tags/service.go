@@ -9,6 +9,7 @@ import (
 	"apistarter/internal/db"
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/httpapi"
+	"apistarter/internal/textnorm"
 )
 
 // Orderings of tag lists; "" means name.
@@ -67,11 +68,11 @@ func (s *Service) List(ctx context.Context, orgID int64, ordering string, page h
 
 // Search pages through the tags whose name contains q (case-insensitive).
 func (s *Service) Search(ctx context.Context, orgID int64, q string, page httpapi.PageParams) (httpapi.Page[TagOut], error) {
-	if !ValidText(q) || utf8.RuneCountInString(q) > MaxNameLength {
+	if !textnorm.ValidText(q) || utf8.RuneCountInString(q) > MaxNameLength {
 		// Names are valid text of at most 50 characters: nothing can match.
 		return httpapi.Page[TagOut]{Items: []TagOut{}}, nil
 	}
-	rows, err := s.q.SearchTags(ctx, sqlc.SearchTagsParams{OrganizationID: orgID, Pattern: ContainsPattern(q), Lim: int32(page.Limit), Off: int32(page.Offset)})
+	rows, err := s.q.SearchTags(ctx, sqlc.SearchTagsParams{OrganizationID: orgID, Pattern: textnorm.ContainsPattern(q), Lim: int32(page.Limit), Off: int32(page.Offset)})
 	if err != nil {
 		return httpapi.Page[TagOut]{}, fmt.Errorf("tags: search: %w", err)
 	}
@@ -84,7 +85,7 @@ func (s *Service) Search(ctx context.Context, orgID int64, q string, page httpap
 
 // BySlug returns one tag of the org.
 func (s *Service) BySlug(ctx context.Context, orgID int64, slug string) (TagOut, error) {
-	if !ValidText(slug) || len(slug) > MaxSlugLength {
+	if !textnorm.ValidText(slug) || len(slug) > MaxSlugLength {
 		return TagOut{}, apperr.NotFoundDefault()
 	}
 	t, err := s.q.GetTagBySlug(ctx, sqlc.GetTagBySlugParams{Slug: slug, OrganizationID: orgID})

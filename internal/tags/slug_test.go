@@ -33,10 +33,3 @@ func TestNormalizeName(t *testing.T) {
 		}
 	}
 }
-
-func TestContainsPatternEscapesLikeMetacharacters(t *testing.T) {
-	t.Parallel()
-	if got := ContainsPattern(`50%_off\`); got != `%50\%\_off\\%` {
-		t.Fatalf("ContainsPattern = %q", got)
-	}
-}

@@ -5,9 +5,6 @@
 package tags
 
 import (
-	"strings"
-	"unicode/utf8"
-
 	"apistarter/internal/db/sqlc"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,10 +28,4 @@ type Service struct {
 // NewService builds the tag service.
 func NewService(pool *pgxpool.Pool) *Service {
 	return &Service{pool: pool, q: sqlc.New(pool)}
-}
-
-// ValidText reports whether s can reach PostgreSQL as text: valid UTF-8
-// without NUL. Path and query values that fail it cannot match any row.
-func ValidText(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }

@@ -1,5 +1,6 @@
 // Package textnorm is the one Django-compatible slugify used for org, user,
-// contact and tag slugs, with the Python whitespace rules it depends on.
+// contact and tag slugs, with the Python whitespace rules it depends on, and
+// the checks and patterns for user text sent to PostgreSQL.
 package textnorm
 
 import (

@@ -18,9 +18,8 @@ func Cut(s string, n int) string {
 	return string(r[:n])
 }
 
-// Numbered returns candidates from to to-1 of the original's make_it_unique
-// sequence: base, base<sep>1, base<sep>2 …, each cut so that the whole
-// value fits max.
+// Numbered returns candidates from to to-1 of the unique-name sequence
+// base, base<sep>1, base<sep>2 …, each cut so that the whole value fits max.
 func Numbered(base, sep string, from, to, max int) []string {
 	base = Cut(base, max)
 	out := make([]string, 0, to-from)

@@ -20,7 +20,7 @@ WHERE o.id IN (
     LIMIT sqlc.arg(batch_size)
     FOR UPDATE SKIP LOCKED
 )
-RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.trace_parent, o.relay_count;
+RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.trace_parent, o.relay_count, o.created_at;
 
 -- name: UnclaimOutbox :exec
 -- Rows the relay could not hand to Redis: due again at the next poll.

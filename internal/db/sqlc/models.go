@@ -10,6 +10,30 @@ import (
 	"github.com/google/uuid"
 )
 
+type AdminAuditEvent struct {
+	ID         int64
+	Source     string
+	Action     string
+	ActorID    *int64
+	ActorEmail string
+	TargetType string
+	TargetID   string
+	Target     string
+	Detail     string
+	ClientIp   string
+	CreatedAt  time.Time
+}
+
+type AdminSession struct {
+	TokenHash   string
+	UserID      int64
+	AuthVersion int64
+	CsrfToken   string
+	ClientIp    string
+	CreatedAt   time.Time
+	LastSeenAt  time.Time
+}
+
 type AuthSession struct {
 	ID          uuid.UUID
 	UserID      int64

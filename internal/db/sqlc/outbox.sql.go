@@ -33,7 +33,7 @@ WHERE o.id IN (
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 )
-RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.trace_parent, o.relay_count
+RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.trace_parent, o.relay_count, o.created_at
 `
 
 type ClaimOutboxParams struct {
@@ -50,6 +50,7 @@ type ClaimOutboxRow struct {
 	RequestID   string
 	TraceParent string
 	RelayCount  int32
+	CreatedAt   time.Time
 }
 
 // Claims rows to relay and marks them relayed in one statement: unfinished,
@@ -74,6 +75,7 @@ func (q *Queries) ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Cla
 			&i.RequestID,
 			&i.TraceParent,
 			&i.RelayCount,
+			&i.CreatedAt,
 		); err != nil {
 			return nil, err
 		}
