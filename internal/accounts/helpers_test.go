@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"apistarter/internal/auth"
 	"apistarter/internal/testutil"
@@ -70,42 +69,6 @@ func meStatus(t testing.TB, s *testutil.Server, access string) int {
 	t.Helper()
 	st, _, _ := call(t, s, "GET", "/api/v1/users/me", access, "", nil)
 	return st
-}
-
-// dbValue reads one value.
-func dbValue[T any](t testing.TB, s *testutil.Server, sql string, args ...any) T {
-	t.Helper()
-	var v T
-	if err := s.App.DB.QueryRow(context.Background(), sql, args...).Scan(&v); err != nil {
-		t.Fatalf("query %q: %v", sql, err)
-	}
-	return v
-}
-
-func exec(t testing.TB, s *testutil.Server, sql string, args ...any) {
-	t.Helper()
-	if _, err := s.App.DB.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("exec %q: %v", sql, err)
-	}
-}
-
-// eventually polls cond every 10 ms until it holds or the timeout passes.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for: %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling with a deadline
-	}
-}
-
-func mustJSON(t testing.TB, body string, v any) {
-	t.Helper()
-	if err := json.Unmarshal([]byte(body), v); err != nil {
-		t.Fatalf("not JSON: %v: %s", err, body)
-	}
 }
 
 // sentMail is an email task written to the outbox.

@@ -82,8 +82,8 @@ func TestRegistrationMailEndToEnd(t *testing.T) {
 		t.Fatalf("answers differ: %v vs %v", unknown, known)
 	}
 	msgs = smtp.WaitFor(t, 2, 20*time.Second)
-	eventually(t, 5*time.Second, "outbox drained", func() bool {
-		return dbValue[int64](t, s, `SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0
+	testutil.Eventually(t, 5*time.Second, "outbox drained", func() bool {
+		return testutil.Scalar[int64](t, s, `SELECT count(*) FROM outbox WHERE completed_at IS NULL`) == 0
 	})
 	if got := len(smtp.Messages()); got != 2 {
 		t.Fatalf("%d mails sent, want 2 (registration + one reset)", got)

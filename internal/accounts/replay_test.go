@@ -48,15 +48,15 @@ func TestRefreshSlidesTheSessionExpiry(t *testing.T) {
 	s := testutil.NewServer(t)
 	alice := userWithPassword(t, s, "alice")
 	_, refresh := login(t, s, alice.Email, testPassword)
-	exec(t, s, `UPDATE auth_sessions SET expires_at = now() + interval '1 day', last_used_at = now() - interval '2 days' WHERE user_id = $1`, alice.ID)
+	testutil.Exec(t, s, `UPDATE auth_sessions SET expires_at = now() + interval '1 day', last_used_at = now() - interval '2 days' WHERE user_id = $1`, alice.ID)
 	if st, _, _ := call(t, s, "POST", "/api/v1/token/refresh", "", `{"refresh":"`+refresh+`"}`, nil); st != 200 {
 		t.Fatalf("refresh: %d", st)
 	}
-	days := dbValue[float64](t, s, `SELECT extract(epoch FROM expires_at - now()) / 86400 FROM auth_sessions WHERE user_id = $1 AND device_name = 'test'`, alice.ID)
+	days := testutil.Scalar[float64](t, s, `SELECT extract(epoch FROM expires_at - now()) / 86400 FROM auth_sessions WHERE user_id = $1 AND device_name = 'test'`, alice.ID)
 	if days < 29.9 || days > 30.1 {
 		t.Fatalf("session expires in %.2f days after a refresh, want 30", days)
 	}
-	if fresh := dbValue[bool](t, s, `SELECT last_used_at > now() - interval '1 minute' FROM auth_sessions WHERE user_id = $1 AND device_name = 'test'`, alice.ID); !fresh {
+	if fresh := testutil.Scalar[bool](t, s, `SELECT last_used_at > now() - interval '1 minute' FROM auth_sessions WHERE user_id = $1 AND device_name = 'test'`, alice.ID); !fresh {
 		t.Fatal("last_used_at not updated")
 	}
 }
@@ -66,7 +66,7 @@ func TestRefreshOfAnExpiredSessionFails(t *testing.T) {
 	s := testutil.NewServer(t)
 	alice := userWithPassword(t, s, "alice")
 	_, refresh := login(t, s, alice.Email, testPassword)
-	exec(t, s, `UPDATE auth_sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, alice.ID)
+	testutil.Exec(t, s, `UPDATE auth_sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, alice.ID)
 	if st, _, _ := call(t, s, "POST", "/api/v1/token/refresh", "", `{"refresh":"`+refresh+`"}`, nil); st != 401 {
 		t.Fatalf("refresh of an expired session: %d", st)
 	}
@@ -77,11 +77,11 @@ func TestInactiveUserCannotRefreshAndSessionIsRevoked(t *testing.T) {
 	s := testutil.NewServer(t)
 	alice := userWithPassword(t, s, "alice")
 	_, refresh := login(t, s, alice.Email, testPassword)
-	exec(t, s, `UPDATE users SET is_active = false WHERE id = $1`, alice.ID)
+	testutil.Exec(t, s, `UPDATE users SET is_active = false WHERE id = $1`, alice.ID)
 	if st, _, _ := call(t, s, "POST", "/api/v1/token/refresh", "", `{"refresh":"`+refresh+`"}`, nil); st != 401 {
 		t.Fatalf("refresh of an inactive user: %d", st)
 	}
-	if n := dbValue[int64](t, s, `SELECT count(*) FROM auth_sessions WHERE user_id = $1 AND device_name = 'test' AND revoked_at IS NULL`, alice.ID); n != 0 {
+	if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM auth_sessions WHERE user_id = $1 AND device_name = 'test' AND revoked_at IS NULL`, alice.ID); n != 0 {
 		t.Fatal("session of an inactive user not revoked")
 	}
 }

@@ -28,7 +28,7 @@ func TestDeleteAccountScenarios(t *testing.T) {
 		{Name: "last active owner of a group", Method: "DELETE", URL: "/api/v1/auth/delete/", Token: access, Body: body(testPassword),
 			ExpectedStatus: 409, ExpectedBody: []string{`{"detail":"Promote another active owner for Org alices-team first."}`},
 			After: func(t testing.TB, _ *http.Response, _ string) {
-				if n := dbValue[int64](t, s, `SELECT count(*) FROM users WHERE id = $1`, alice.ID); n != 1 {
+				if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM users WHERE id = $1`, alice.ID); n != 1 {
 					t.Fatal("user deleted despite the 409")
 				}
 			}},
@@ -38,13 +38,13 @@ func TestDeleteAccountScenarios(t *testing.T) {
 		{Name: "success", Method: "DELETE", URL: "/api/v1/auth/delete/", Token: access, Body: body(testPassword),
 			ExpectedStatus: 200, ExpectedBody: []string{`{"detail":"Account deleted successfully."}`},
 			After: func(t testing.TB, _ *http.Response, _ string) {
-				if n := dbValue[int64](t, s, `SELECT count(*) FROM users WHERE id = $1`, alice.ID); n != 0 {
+				if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM users WHERE id = $1`, alice.ID); n != 0 {
 					t.Fatal("user still there")
 				}
-				if n := dbValue[int64](t, s, `SELECT count(*) FROM organizations WHERE slug = $1`, alice.PersonalOrg); n != 0 {
+				if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM organizations WHERE slug = $1`, alice.PersonalOrg); n != 0 {
 					t.Fatal("personal org still there")
 				}
-				if n := dbValue[int64](t, s, `SELECT count(*) FROM organizations WHERE slug IN ('alices-team', 'shared-team')`); n != 2 {
+				if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM organizations WHERE slug IN ('alices-team', 'shared-team')`); n != 2 {
 					t.Fatal("group orgs with another owner were deleted")
 				}
 			}},
@@ -64,7 +64,7 @@ func TestDeleteAccountRefusedWhenOtherOwnerIsInactive(t *testing.T) {
 	bob := userWithPassword(t, s, "bob")
 	s.CreateGroupOrg(t, alice, "team")
 	s.AddMember(t, "team", bob, "owner")
-	exec(t, s, `UPDATE users SET is_active = false WHERE id = $1`, bob.ID)
+	testutil.Exec(t, s, `UPDATE users SET is_active = false WHERE id = $1`, bob.ID)
 	st, body, _ := call(t, s, "DELETE", "/api/v1/auth/delete/", alice.Token, `{"password":"`+testPassword+`"}`, nil)
 	if st != 409 || body["detail"] != "Promote another active owner for Org team first." {
 		t.Fatalf("%d %v", st, body)

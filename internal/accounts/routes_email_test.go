@@ -55,7 +55,7 @@ func TestEmailChangeScenarios(t *testing.T) {
 		{Name: "confirm", Method: "POST", URL: "/api/v1/auth/email/verify", Body: `{"token":"` + token + `"}`,
 			ExpectedStatus: 200, ExpectedBody: []string{`{"detail":"Email address updated successfully.","reauthentication_required":true}`},
 			After: func(t testing.TB, _ *http.Response, _ string) {
-				if e := dbValue[string](t, s, `SELECT email FROM users WHERE id = $1`, alice.ID); e != "new@example.com" {
+				if e := testutil.Scalar[string](t, s, `SELECT email FROM users WHERE id = $1`, alice.ID); e != "new@example.com" {
 					t.Fatalf("email %q", e)
 				}
 				var to []string
@@ -100,7 +100,7 @@ func TestEmailChangeVoidedByLaterEvents(t *testing.T) {
 	access, _ := login(t, s, alice.Email, testPassword)
 
 	expired := requestEmailChange(t, s, access, "later@example.com")
-	exec(t, s, `UPDATE pending_email_changes SET expires_at = now() - interval '1 second'`)
+	testutil.Exec(t, s, `UPDATE pending_email_changes SET expires_at = now() - interval '1 second'`)
 	st, body, _ := call(t, s, "POST", "/api/v1/auth/email/verify", "", `{"token":"`+expired+`"}`, nil)
 	if st != 400 || body["detail"] != "Token has expired." {
 		t.Fatalf("expired: %d %v", st, body)
@@ -113,7 +113,7 @@ func TestEmailChangeVoidedByLaterEvents(t *testing.T) {
 	}
 
 	// Someone registers the address meanwhile.
-	exec(t, s, `INSERT INTO users (email, slug) VALUES ('second@example.com', 'squatter')`)
+	testutil.Exec(t, s, `INSERT INTO users (email, slug) VALUES ('second@example.com', 'squatter')`)
 	st, body, _ = call(t, s, "POST", "/api/v1/auth/email/verify", "", `{"token":"`+latest+`"}`, nil)
 	if st != 400 || body["detail"] != "Email already taken." {
 		t.Fatalf("taken meanwhile: %d %v", st, body)
@@ -128,10 +128,10 @@ func TestEmailChangeVoidedByLaterEvents(t *testing.T) {
 	if st != 400 || body["detail"] != "Invalid or expired token." {
 		t.Fatalf("after auth_version bump: %d %v", st, body)
 	}
-	if n := dbValue[int64](t, s, `SELECT count(*) FROM pending_email_changes`); n != 0 {
+	if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM pending_email_changes`); n != 0 {
 		t.Fatal("voided email change kept")
 	}
-	if e := dbValue[string](t, s, `SELECT email FROM users WHERE id = $1`, alice.ID); e != alice.Email {
+	if e := testutil.Scalar[string](t, s, `SELECT email FROM users WHERE id = $1`, alice.ID); e != alice.Email {
 		t.Fatalf("email changed to %q", e)
 	}
 }

@@ -43,7 +43,7 @@ func TestPasswordResetScenarios(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	bob := userWithPassword(t, s, "bob")
-	exec(t, s, `UPDATE users SET first_name = 'Bob', last_name = 'Builder' WHERE id = $1`, bob.ID)
+	testutil.Exec(t, s, `UPDATE users SET first_name = 'Bob', last_name = 'Builder' WHERE id = $1`, bob.ID)
 	access, _ := login(t, s, bob.Email, testPassword)
 	var token string
 	mails := func(n int) func(testing.TB, *http.Response, string) {
@@ -94,12 +94,12 @@ func TestExpiredResetTokenIsDeleted(t *testing.T) {
 	bob := userWithPassword(t, s, "bob")
 	call(t, s, "POST", "/api/v1/auth/password-reset/request", "", `{"email":"`+bob.Email+`"}`, nil)
 	token := tokenIn(t, outboxMails(t, s)[0].Text)
-	exec(t, s, `UPDATE pending_password_resets SET expires_at = now() - interval '1 second'`)
+	testutil.Exec(t, s, `UPDATE pending_password_resets SET expires_at = now() - interval '1 second'`)
 	st, body, _ := call(t, s, "POST", "/api/v1/auth/password-reset/confirm", "", `{"token":"`+token+`","new_password":"another-fine-passphrase"}`, nil)
 	if st != 400 || body["detail"] != "Token has expired." {
 		t.Fatalf("expired token: %d %v", st, body)
 	}
-	if n := dbValue[int64](t, s, `SELECT count(*) FROM pending_password_resets`); n != 0 {
+	if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM pending_password_resets`); n != 0 {
 		t.Fatal("expired reset kept")
 	}
 }

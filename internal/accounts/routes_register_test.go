@@ -30,14 +30,14 @@ func TestRegisterScenarios(t *testing.T) {
 					!strings.Contains(m[0].Text, "/verify-registration#token=") {
 					t.Fatalf("mail %+v", m)
 				}
-				hash := dbValue[string](t, s, `SELECT token_hash FROM pending_registrations WHERE email = 'new.person@example.com'`)
+				hash := testutil.Scalar[string](t, s, `SELECT token_hash FROM pending_registrations WHERE email = 'new.person@example.com'`)
 				if hash != auth.HashToken(tokenIn(t, m[0].Text)) {
 					t.Fatal("stored token is not the SHA-256 of the mailed one")
 				}
 			}},
 		{Name: "again: one pending row, new token", Method: "POST", URL: "/api/v1/auth/register/", Body: `{"email":"new.person@example.com"}`,
 			ExpectedStatus: 200, ExpectedBody: []string{registrationSent}, After: func(t testing.TB, _ *http.Response, _ string) {
-				if n := dbValue[int64](t, s, `SELECT count(*) FROM pending_registrations`); n != 1 {
+				if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM pending_registrations`); n != 1 {
 					t.Fatalf("%d pending rows", n)
 				}
 				mails(2)(t, nil, "")
@@ -79,11 +79,11 @@ func TestVerifyRegistrationScenarios(t *testing.T) {
 	s := testutil.NewServer(t)
 	token := pendingToken(t, s, "jane.doe@example.com")
 	expired := pendingToken(t, s, "late@example.com")
-	exec(t, s, `UPDATE pending_registrations SET expires_at = now() - interval '1 second' WHERE email = 'late@example.com'`)
+	testutil.Exec(t, s, `UPDATE pending_registrations SET expires_at = now() - interval '1 second' WHERE email = 'late@example.com'`)
 	taken := pendingToken(t, s, "taken@example.com")
-	exec(t, s, `INSERT INTO users (email, slug) VALUES ('taken@example.com', 'taken-by-admin')`)
+	testutil.Exec(t, s, `INSERT INTO users (email, slug) VALUES ('taken@example.com', 'taken-by-admin')`)
 	twin := userWithPassword(t, s, "twin")
-	exec(t, s, `UPDATE users SET username = 'jane.doe' WHERE id = $1`, twin.ID)
+	testutil.Exec(t, s, `UPDATE users SET username = 'jane.doe' WHERE id = $1`, twin.ID)
 
 	body := func(tok, pw string) string {
 		return `{"token":"` + tok + `","password":"` + pw + `","device_name":"phone"}`
@@ -93,13 +93,13 @@ func TestVerifyRegistrationScenarios(t *testing.T) {
 			ExpectedStatus: 400, ExpectedBody: []string{`{"detail":"Invalid or expired token."}`}},
 		{Name: "expired token is deleted", Method: "POST", URL: "/api/v1/auth/verify-registration", Body: body(expired, testPassword),
 			ExpectedStatus: 400, ExpectedBody: []string{`{"detail":"Token has expired."}`}, After: func(t testing.TB, _ *http.Response, _ string) {
-				if n := dbValue[int64](t, s, `SELECT count(*) FROM pending_registrations WHERE email = 'late@example.com'`); n != 0 {
+				if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM pending_registrations WHERE email = 'late@example.com'`); n != 0 {
 					t.Fatal("expired pending registration kept")
 				}
 			}},
 		{Name: "address taken meanwhile", Method: "POST", URL: "/api/v1/auth/verify-registration", Body: body(taken, testPassword),
 			ExpectedStatus: 400, ExpectedBody: []string{"Invalid or expired token."}, After: func(t testing.TB, _ *http.Response, _ string) {
-				if n := dbValue[int64](t, s, `SELECT count(*) FROM pending_registrations WHERE email = 'taken@example.com'`); n != 0 {
+				if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM pending_registrations WHERE email = 'taken@example.com'`); n != 0 {
 					t.Fatal("pending registration of a taken address kept")
 				}
 			}},
@@ -113,26 +113,25 @@ func TestVerifyRegistrationScenarios(t *testing.T) {
 		{Name: "success", Method: "POST", URL: "/api/v1/auth/verify-registration", Body: body(token, testPassword),
 			ExpectedStatus: 200, ExpectedBody: []string{`"detail":"Email verified successfully."`, `"access":"`, `"refresh":"`},
 			After: func(t testing.TB, _ *http.Response, raw string) {
-				var m map[string]string
-				mustJSON(t, raw, &m)
+				m := testutil.Decode[map[string]string](t, raw)
 				if meStatus(t, s, m["access"]) != 200 {
 					t.Fatal("access token of a new account rejected")
 				}
 				// Username made unique with "_" (never "-"), personal org, owner membership.
-				username := dbValue[string](t, s, `SELECT username FROM users WHERE email = 'jane.doe@example.com'`)
+				username := testutil.Scalar[string](t, s, `SELECT username FROM users WHERE email = 'jane.doe@example.com'`)
 				if username != "jane.doe_1" {
 					t.Fatalf("username %q, want jane.doe_1", username)
 				}
-				if ok := dbValue[bool](t, s, `SELECT email_verified FROM users WHERE email = 'jane.doe@example.com'`); !ok {
+				if ok := testutil.Scalar[bool](t, s, `SELECT email_verified FROM users WHERE email = 'jane.doe@example.com'`); !ok {
 					t.Fatal("email not verified")
 				}
-				n := dbValue[int64](t, s, `SELECT count(*) FROM organizations o JOIN memberships m ON m.organization_id = o.id
+				n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM organizations o JOIN memberships m ON m.organization_id = o.id
 					JOIN users u ON u.id = m.user_id AND u.id = o.creator_id
 					WHERE u.email = 'jane.doe@example.com' AND o.type = 'personal' AND m.role = 'owner' AND o.name = 'jane.doe_1'`)
 				if n != 1 {
 					t.Fatal("personal org with owner membership missing")
 				}
-				if n := dbValue[int64](t, s, `SELECT count(*) FROM pending_registrations WHERE email = 'jane.doe@example.com'`); n != 0 {
+				if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM pending_registrations WHERE email = 'jane.doe@example.com'`); n != 0 {
 					t.Fatal("pending registration not consumed")
 				}
 			}},

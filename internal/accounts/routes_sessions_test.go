@@ -18,7 +18,7 @@ func TestSessionsScenarios(t *testing.T) {
 	phone, _ := login(t, s, alice.Email, testPassword)
 	laptop, laptopRefresh := login(t, s, alice.Email, testPassword)
 	bobAccess, _ := login(t, s, bob.Email, testPassword)
-	exec(t, s, `UPDATE auth_sessions SET revoked_at = now() WHERE id = $1`, alice.SessionID) // the fixture session is gone
+	testutil.Exec(t, s, `UPDATE auth_sessions SET revoked_at = now() WHERE id = $1`, alice.SessionID) // the fixture session is gone
 	var phoneID, laptopID string
 
 	s.Run(t, []testutil.Scenario{
@@ -26,13 +26,12 @@ func TestSessionsScenarios(t *testing.T) {
 		{Name: "list", Method: "GET", URL: "/api/v1/auth/sessions/", Token: phone, ExpectedStatus: 200,
 			ExpectedBody: []string{`"count":2`, `"device_name":"test"`, `"current":true`, `"current":false`, `"last_used_at":"`},
 			After: func(t testing.TB, _ *http.Response, body string) {
-				var page struct {
+				page := testutil.Decode[struct {
 					Items []struct {
 						ID      string `json:"id"`
 						Current bool   `json:"current"`
 					} `json:"items"`
-				}
-				mustJSON(t, body, &page)
+				}](t, body)
 				for _, it := range page.Items {
 					if it.Current {
 						phoneID = it.ID
@@ -78,7 +77,7 @@ func TestLogoutAllKillsEveryEarlierToken(t *testing.T) {
 		{Name: "logout all", Method: "POST", URL: "/api/v1/auth/logout-all/", Token: a1, ExpectedStatus: 200,
 			ExpectedBody: []string{`{"detail":"Logged out of all sessions.","reauthentication_required":true}`},
 			After: func(t testing.TB, _ *http.Response, _ string) {
-				if v := dbValue[int64](t, s, `SELECT auth_version FROM users WHERE id = $1`, alice.ID); v != 2 {
+				if v := testutil.Scalar[int64](t, s, `SELECT auth_version FROM users WHERE id = $1`, alice.ID); v != 2 {
 					t.Fatalf("auth_version %d, want 2", v)
 				}
 			}},

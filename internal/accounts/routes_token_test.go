@@ -13,9 +13,9 @@ func TestTokenPairScenarios(t *testing.T) {
 	s := testutil.NewServer(t, testutil.WithEnv("REQUIRE_EMAIL_VERIFICATION_FOR_LOGIN", "true"))
 	alice := userWithPassword(t, s, "alice")
 	inactive := userWithPassword(t, s, "ivan")
-	exec(t, s, `UPDATE users SET is_active = false WHERE id = $1`, inactive.ID)
+	testutil.Exec(t, s, `UPDATE users SET is_active = false WHERE id = $1`, inactive.ID)
 	unverified := userWithPassword(t, s, "ursula")
-	exec(t, s, `UPDATE users SET email_verified = false WHERE id = $1`, unverified.ID)
+	testutil.Exec(t, s, `UPDATE users SET email_verified = false WHERE id = $1`, unverified.ID)
 	nopass := s.CreateUser(t, "nopass") // unusable password
 
 	s.Run(t, []testutil.Scenario{
@@ -23,7 +23,7 @@ func TestTokenPairScenarios(t *testing.T) {
 			Body:           `{"email":"  ` + strings.ToUpper(alice.Email) + ` ","password":"` + testPassword + `","device_name":"  laptop "}`,
 			ExpectedStatus: 200, ExpectedBody: []string{`"access":"`, `"refresh":"`, `"email":"` + alice.Email + `"`},
 			After: func(t testing.TB, _ *http.Response, _ string) {
-				if n := dbValue[int64](t, s, `SELECT count(*) FROM auth_sessions WHERE user_id = $1 AND device_name = 'laptop' AND refresh_jti <> ''`, alice.ID); n != 1 {
+				if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM auth_sessions WHERE user_id = $1 AND device_name = 'laptop' AND refresh_jti <> ''`, alice.ID); n != 1 {
 					t.Fatalf("%d sessions named laptop", n)
 				}
 			}},
@@ -82,8 +82,7 @@ func TestRefreshVerifyAndLogoutScenarios(t *testing.T) {
 		{Name: "refresh rotates", Method: "POST", URL: "/api/v1/token/refresh", Body: `{"refresh":"` + refresh + `"}`,
 			ExpectedStatus: 200, ExpectedBody: []string{`"access":"`, `"refresh":"`},
 			After: func(t testing.TB, _ *http.Response, body string) {
-				var m map[string]string
-				mustJSON(t, body, &m)
+				m := testutil.Decode[map[string]string](t, body)
 				rotated = m["refresh"]
 				if rotated == refresh {
 					t.Fatal("refresh token not rotated")

@@ -82,12 +82,12 @@ func TestUsernameChangeWithoutPersonalOrgIsA500AndRollsBack(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	alice := s.CreateUser(t, "alice")
-	exec(t, s, `DELETE FROM organizations WHERE slug = $1`, alice.PersonalOrg)
+	testutil.Exec(t, s, `DELETE FROM organizations WHERE slug = $1`, alice.PersonalOrg)
 	st, body, _ := call(t, s, "PATCH", "/api/v1/users/username", alice.Token, `{"username":"renamed"}`, nil)
 	if st != http.StatusInternalServerError || body["request_id"] == nil || body["detail"] != "Internal server error." {
 		t.Fatalf("%d %v", st, body)
 	}
-	if u := dbValue[string](t, s, `SELECT username FROM users WHERE id = $1`, alice.ID); u != alice.Username {
+	if u := testutil.Scalar[string](t, s, `SELECT username FROM users WHERE id = $1`, alice.ID); u != alice.Username {
 		t.Fatalf("username changed to %q despite the failure", u)
 	}
 }

@@ -40,14 +40,14 @@ func TestDeleteAccountTriggerViolationIsA409(t *testing.T) {
 	s := testutil.NewServer(t)
 	alice := userWithPassword(t, s, "alice")
 	s.CreateGroupOrg(t, alice, "team")
-	exec(t, s, `DELETE FROM organizations WHERE slug = $1`, alice.PersonalOrg) // the fake does not delete it
+	testutil.Exec(t, s, `DELETE FROM organizations WHERE slug = $1`, alice.PersonalOrg) // the fake does not delete it
 	svc := serviceFor(t, s, skipOrgChecks{s.App.Orgs})
 	err := svc.DeleteAccount(context.Background(), &auth.Principal{UserID: alice.ID}, testPassword)
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.GetStatus() != 409 || ae.Detail != "Account deletion would leave an organization without an active owner." {
 		t.Fatalf("err = %v", err)
 	}
-	if n := dbValue[int64](t, s, `SELECT count(*) FROM users WHERE id = $1`, alice.ID); n != 1 {
+	if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM users WHERE id = $1`, alice.ID); n != 1 {
 		t.Fatal("user deleted despite the violation")
 	}
 }
@@ -83,7 +83,7 @@ func TestCreateUserGeneratesUniqueUsernamesAndSlugs(t *testing.T) {
 		}
 	}
 	// Every user got a personal org with its owner membership.
-	if n := dbValue[int64](t, s, `SELECT count(*) FROM organizations o JOIN memberships m ON m.organization_id = o.id AND m.user_id = o.creator_id AND m.role = 'owner' WHERE o.type = 'personal'`); n != 4 {
+	if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM organizations o JOIN memberships m ON m.organization_id = o.id AND m.user_id = o.creator_id AND m.role = 'owner' WHERE o.type = 'personal'`); n != 4 {
 		t.Fatalf("%d personal orgs with owner memberships, want 4", n)
 	}
 	// A taken email fails at once.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"apistarter/internal/testutil"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -54,7 +56,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	r := newRig(t)
 	su := r.user(t, "root", "superuser")
 	ada := r.user(t, "ada", "user")
-	r.exec(t, `UPDATE users SET first_name = 'Ada', last_name = 'Lovelace' WHERE id = $1`, ada.ID)
+	testutil.Exec(t, r.api, `UPDATE users SET first_name = 'Ada', last_name = 'Lovelace' WHERE id = $1`, ada.ID)
 	owner := r.user(t, "owner", "user")
 	member := r.user(t, "grace", "user")
 	orgID := r.api.CreateGroupOrg(t, owner, "analytical-engines")
@@ -133,8 +135,8 @@ func TestBrowserWalkthrough(t *testing.T) {
 		chromedp.Navigate(base+"/admin/users"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "lovelace"),
 		chromedp.Click(chromedp.ID("search-users")),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/users/`+itoa(ada.ID)+`"]`)),
-		chromedp.Click(chromedp.CSS(`a[href="/admin/users/`+itoa(ada.ID)+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/users/`+testutil.Itoa(ada.ID)+`"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/admin/users/`+testutil.Itoa(ada.ID)+`"]`)),
 		chromedp.WaitVisible(chromedp.ID("deactivate")),
 		shot("03-user"),
 	)
@@ -143,8 +145,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
 	flash := text(".flash")
-	var active bool
-	r.scalar(t, &active, `SELECT is_active FROM users WHERE id = $1`, ada.ID)
+	active := testutil.Scalar[bool](t, r.api, `SELECT is_active FROM users WHERE id = $1`, ada.ID)
 	if active || !strings.Contains(flash, "deactivated") {
 		t.Fatalf("after deactivate: active=%v flash=%q", active, flash)
 	}
@@ -157,8 +158,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 		shot("04-org"),
 	)
-	var role string
-	r.scalar(t, &role, `SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2`, member.ID, orgID)
+	role := testutil.Scalar[string](t, r.api, `SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2`, member.ID, orgID)
 	if role != "admin" {
 		t.Fatalf("role after the change: %q", role)
 	}
@@ -170,8 +170,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		chromedp.Click(chromedp.ID("retry-"+taskID.String())),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
-	var failed bool
-	r.scalar(t, &failed, `SELECT failed_at IS NOT NULL FROM outbox WHERE id = $1`, taskID)
+	failed := testutil.Scalar[bool](t, r.api, `SELECT failed_at IS NOT NULL FROM outbox WHERE id = $1`, taskID)
 	if failed {
 		t.Fatal("the retried email is still marked failed")
 	}
@@ -187,8 +186,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 		chromedp.Click(chromedp.ID("sign-out")),
 		chromedp.WaitVisible(chromedp.ID("sign-in")),
 	)
-	var sessions int
-	r.scalar(t, &sessions, `SELECT count(*) FROM admin_sessions WHERE user_id = $1`, su.ID)
+	sessions := testutil.Scalar[int](t, r.api, `SELECT count(*) FROM admin_sessions WHERE user_id = $1`, su.ID)
 	if sessions != 0 {
 		t.Fatalf("%d console sessions left after sign-out", sessions)
 	}

@@ -32,17 +32,16 @@ func TestRoleChangedInTheConsoleActsLikeTheAPI(t *testing.T) {
 	if st, _ := testutil.Call(t, r.api.URL, http.MethodGet, "/api/v1/orgs/acme/invitations/", m.Token, nil, nil); st != http.StatusForbidden {
 		t.Fatalf("member listing invitations: %d, want 403", st)
 	}
-	var before, after int64
-	r.scalar(t, &before, `SELECT perm_version FROM organizations WHERE id = $1`, orgID)
+	before := testutil.Scalar[int64](t, r.api, `SELECT perm_version FROM organizations WHERE id = $1`, orgID)
 
 	b := r.browser(t)
 	b.mustSignIn(su.Email)
-	b.get("/admin/orgs/" + itoa(orgID))
-	st, _, h := b.post("/admin/orgs/"+itoa(orgID)+"/role", url.Values{"csrf": {b.csrf()}, "member": {m.Slug}, "role": {"admin"}})
+	b.get("/admin/orgs/" + testutil.Itoa(orgID))
+	st, _, h := b.post("/admin/orgs/"+testutil.Itoa(orgID)+"/role", url.Values{"csrf": {b.csrf()}, "member": {m.Slug}, "role": {"admin"}})
 	if st != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=role") {
 		t.Fatalf("change role: %d %s\n%s", st, h.Get("Location"), b.last)
 	}
-	r.scalar(t, &after, `SELECT perm_version FROM organizations WHERE id = $1`, orgID)
+	after := testutil.Scalar[int64](t, r.api, `SELECT perm_version FROM organizations WHERE id = $1`, orgID)
 	if after <= before {
 		t.Fatalf("perm_version %d → %d: the permission cache would not see the change", before, after)
 	}
@@ -51,12 +50,12 @@ func TestRoleChangedInTheConsoleActsLikeTheAPI(t *testing.T) {
 	}
 
 	// The owner rules of the API hold: the last owner cannot be demoted.
-	b.get("/admin/orgs/" + itoa(orgID))
-	if st, _, _ := b.post("/admin/orgs/"+itoa(orgID)+"/role", url.Values{"csrf": {b.csrf()}, "member": {owner.Slug}, "role": {"member"}}); st != http.StatusConflict {
+	b.get("/admin/orgs/" + testutil.Itoa(orgID))
+	if st, _, _ := b.post("/admin/orgs/"+testutil.Itoa(orgID)+"/role", url.Values{"csrf": {b.csrf()}, "member": {owner.Slug}, "role": {"member"}}); st != http.StatusConflict {
 		t.Fatalf("demoting the last owner: %d, want 409\n%s", st, b.last)
 	}
 	// A bad role is a 400, not a 500.
-	if st, _, _ := b.post("/admin/orgs/"+itoa(orgID)+"/role", url.Values{"csrf": {b.csrf()}, "member": {m.Slug}, "role": {"king"}}); st != http.StatusBadRequest {
+	if st, _, _ := b.post("/admin/orgs/"+testutil.Itoa(orgID)+"/role", url.Values{"csrf": {b.csrf()}, "member": {m.Slug}, "role": {"king"}}); st != http.StatusBadRequest {
 		t.Fatalf("unknown role: %d, want 400", st)
 	}
 }
@@ -68,26 +67,23 @@ func TestDeletedUserFilesGetTheirStorageDeleteTasks(t *testing.T) {
 	r := newRig(t)
 	su := r.user(t, "root", "superuser")
 	victim := r.user(t, "victim", "user")
-	var personal int64
-	r.scalar(t, &personal, `SELECT id FROM organizations WHERE slug = $1`, victim.PersonalOrg)
+	personal := testutil.Scalar[int64](t, r.api, `SELECT id FROM organizations WHERE slug = $1`, victim.PersonalOrg)
 
 	b := r.browser(t)
 	b.mustSignIn(su.Email)
-	b.get("/admin/users/" + itoa(victim.ID) + "/delete")
-	if st, _, _ := b.post("/admin/users/"+itoa(victim.ID)+"/delete", url.Values{"csrf": {b.csrf()}, "confirm": {"someone else"}}); st != http.StatusBadRequest {
+	b.get("/admin/users/" + testutil.Itoa(victim.ID) + "/delete")
+	if st, _, _ := b.post("/admin/users/"+testutil.Itoa(victim.ID)+"/delete", url.Values{"csrf": {b.csrf()}, "confirm": {"someone else"}}); st != http.StatusBadRequest {
 		t.Fatalf("unconfirmed delete: %d, want 400", st)
 	}
-	if st, _, _ := b.post("/admin/users/"+itoa(victim.ID)+"/delete", url.Values{"csrf": {b.csrf()}, "confirm": {strings.ToUpper(victim.Email)}}); st != http.StatusSeeOther {
+	if st, _, _ := b.post("/admin/users/"+testutil.Itoa(victim.ID)+"/delete", url.Values{"csrf": {b.csrf()}, "confirm": {strings.ToUpper(victim.Email)}}); st != http.StatusSeeOther {
 		t.Fatalf("delete: %d\n%s", st, b.last)
 	}
-	var users, orgsLeft int
-	r.scalar(t, &users, `SELECT count(*) FROM users WHERE id = $1`, victim.ID)
-	r.scalar(t, &orgsLeft, `SELECT count(*) FROM organizations WHERE id = $1`, personal)
+	users := testutil.Scalar[int](t, r.api, `SELECT count(*) FROM users WHERE id = $1`, victim.ID)
+	orgsLeft := testutil.Scalar[int](t, r.api, `SELECT count(*) FROM organizations WHERE id = $1`, personal)
 	if users != 0 || orgsLeft != 0 {
 		t.Fatalf("user rows %d, personal org rows %d after delete", users, orgsLeft)
 	}
-	var payload []byte
-	r.scalar(t, &payload, `SELECT payload FROM outbox WHERE task_type = $1 ORDER BY created_at DESC LIMIT 1`, orgs.TaskStorageDeletePrefix)
+	payload := testutil.Scalar[[]byte](t, r.api, `SELECT payload FROM outbox WHERE task_type = $1 ORDER BY created_at DESC LIMIT 1`, orgs.TaskStorageDeletePrefix)
 	var p orgs.StorageDeletePrefixPayload
 	if err := json.Unmarshal(payload, &p); err != nil {
 		t.Fatal(err)
@@ -112,17 +108,17 @@ func TestDeactivationEndsTheUsersAPISessions(t *testing.T) {
 	}
 	b := r.browser(t)
 	b.mustSignIn(su.Email)
-	if st, _, _ := b.post("/admin/users/"+itoa(u.ID)+"/deactivate", url.Values{"csrf": {b.csrf()}}); st != http.StatusSeeOther {
+	if st, _, _ := b.post("/admin/users/"+testutil.Itoa(u.ID)+"/deactivate", url.Values{"csrf": {b.csrf()}}); st != http.StatusSeeOther {
 		t.Fatalf("deactivate: %d", st)
 	}
 	if st, _ := testutil.Call(t, r.api.URL, http.MethodGet, "/api/v1/users/me", u.Token, nil, nil); st != http.StatusUnauthorized {
 		t.Fatalf("token after deactivation: %d, want 401", st)
 	}
-	if st, _, _ := b.get("/admin/users/" + itoa(u.ID)); st != http.StatusOK || !strings.Contains(b.last, "inactive") {
+	if st, _, _ := b.get("/admin/users/" + testutil.Itoa(u.ID)); st != http.StatusOK || !strings.Contains(b.last, "inactive") {
 		t.Fatalf("user page after deactivation: %d", st)
 	}
 	// A superuser cannot lock themselves out from the console.
-	if st, _, _ := b.post("/admin/users/"+itoa(su.ID)+"/deactivate", url.Values{"csrf": {b.csrf()}}); st != http.StatusConflict {
+	if st, _, _ := b.post("/admin/users/"+testutil.Itoa(su.ID)+"/deactivate", url.Values{"csrf": {b.csrf()}}); st != http.StatusConflict {
 		t.Fatalf("self-deactivation: %d, want 409", st)
 	}
 }
@@ -147,10 +143,8 @@ func TestRetryHandsAFailedEmailBackToItsQueue(t *testing.T) {
 	if st, _, _ := b.post("/admin/outbox/"+id.String()+"/retry", url.Values{"csrf": {b.csrf()}}); st != http.StatusSeeOther {
 		t.Fatalf("retry: %d\n%s", st, b.last)
 	}
-	var queue string
-	var failed bool
-	r.scalar(t, &queue, `SELECT queue FROM outbox WHERE id = $1`, id)
-	r.scalar(t, &failed, `SELECT failed_at IS NOT NULL FROM outbox WHERE id = $1`, id)
+	queue := testutil.Scalar[string](t, r.api, `SELECT queue FROM outbox WHERE id = $1`, id)
+	failed := testutil.Scalar[bool](t, r.api, `SELECT failed_at IS NOT NULL FROM outbox WHERE id = $1`, id)
 	if failed {
 		t.Fatal("retried row still marked failed")
 	}
@@ -196,15 +190,14 @@ func TestAuditLogListsConsoleActionsAndAPISuperuserAccess(t *testing.T) {
 	if st, _ := testutil.Call(t, api.URL, http.MethodGet, "/api/v1/orgs/acme/probe/", owner.Token, nil, nil); st >= 300 {
 		t.Fatalf("member probe: %d", st)
 	}
-	var n int
-	r.scalar(t, &n, `SELECT count(*) FROM admin_audit_events WHERE source = 'api'`)
+	n := testutil.Scalar[int](t, r.api, `SELECT count(*) FROM admin_audit_events WHERE source = 'api'`)
 	if n != 1 {
 		t.Fatalf("%d API audit entries, want 1 (the superuser's, not the member's)", n)
 	}
 
 	b := r.browser(t)
 	b.mustSignIn(su.Email)
-	if st, _, _ := b.post("/admin/users/"+itoa(owner.ID)+"/revoke-sessions", url.Values{"csrf": {b.csrf()}}); st != http.StatusSeeOther {
+	if st, _, _ := b.post("/admin/users/"+testutil.Itoa(owner.ID)+"/revoke-sessions", url.Values{"csrf": {b.csrf()}}); st != http.StatusSeeOther {
 		t.Fatalf("revoke sessions: %d", st)
 	}
 	_, all, _ := b.get("/admin/audit")
@@ -226,10 +219,10 @@ func TestSearchAndPagination(t *testing.T) {
 	r := newRig(t)
 	staff := r.user(t, "staff", "staff")
 	for i := 0; i < 55; i++ {
-		r.exec(t, `INSERT INTO users (email, username, slug, first_name, last_name) VALUES ($1, $2, $2, 'Ada', $3)`,
-			"bulk"+itoa(int64(i))+"@example.com", "bulk"+itoa(int64(i)), "Lovelace"+itoa(int64(i)))
+		testutil.Exec(t, r.api, `INSERT INTO users (email, username, slug, first_name, last_name) VALUES ($1, $2, $2, 'Ada', $3)`,
+			"bulk"+testutil.Itoa(int64(i))+"@example.com", "bulk"+testutil.Itoa(int64(i)), "Lovelace"+testutil.Itoa(int64(i)))
 	}
-	r.exec(t, `UPDATE users SET first_name = 'Grace', last_name = 'Hopper' WHERE username = 'bulk7'`)
+	testutil.Exec(t, r.api, `UPDATE users SET first_name = 'Grace', last_name = 'Hopper' WHERE username = 'bulk7'`)
 	b := r.browser(t)
 	b.mustSignIn(staff.Email)
 	for _, q := range []string{"bulk7@example.com", "BULK7", "grace hopper"} {
@@ -271,21 +264,19 @@ func TestTransferOwnershipDemotesTheOtherOwners(t *testing.T) {
 	b := r.browser(t)
 	b.mustSignIn(su.Email)
 	csrf := b.csrf()
-	if st, _, _ := b.post("/admin/orgs/"+itoa(orgID)+"/transfer", url.Values{"csrf": {csrf}, "member": {heir.Slug}}); st != http.StatusSeeOther {
+	if st, _, _ := b.post("/admin/orgs/"+testutil.Itoa(orgID)+"/transfer", url.Values{"csrf": {csrf}, "member": {heir.Slug}}); st != http.StatusSeeOther {
 		t.Fatalf("transfer: %d\n%s", st, b.last)
 	}
-	var heirRole, ownerRole string
-	r.scalar(t, &heirRole, `SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2`, heir.ID, orgID)
-	r.scalar(t, &ownerRole, `SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2`, owner.ID, orgID)
+	heirRole := testutil.Scalar[string](t, r.api, `SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2`, heir.ID, orgID)
+	ownerRole := testutil.Scalar[string](t, r.api, `SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2`, owner.ID, orgID)
 	if heirRole != "owner" || ownerRole != "admin" {
 		t.Fatalf("after transfer: heir %s, previous owner %s", heirRole, ownerRole)
 	}
-	var personal int64
-	r.scalar(t, &personal, `SELECT id FROM organizations WHERE slug = $1`, owner.PersonalOrg)
-	if st, _, _ := b.post("/admin/orgs/"+itoa(personal)+"/transfer", url.Values{"csrf": {csrf}, "member": {owner.Slug}}); st != http.StatusConflict {
+	personal := testutil.Scalar[int64](t, r.api, `SELECT id FROM organizations WHERE slug = $1`, owner.PersonalOrg)
+	if st, _, _ := b.post("/admin/orgs/"+testutil.Itoa(personal)+"/transfer", url.Values{"csrf": {csrf}, "member": {owner.Slug}}); st != http.StatusConflict {
 		t.Fatalf("transfer of a personal org: %d, want 409", st)
 	}
-	if st, _, _ := b.post("/admin/orgs/"+itoa(orgID)+"/transfer", url.Values{"csrf": {csrf}, "member": {"nobody"}}); st != http.StatusNotFound {
+	if st, _, _ := b.post("/admin/orgs/"+testutil.Itoa(orgID)+"/transfer", url.Values{"csrf": {csrf}, "member": {"nobody"}}); st != http.StatusNotFound {
 		t.Fatalf("transfer to a non-member: %d, want 404", st)
 	}
 }
@@ -304,7 +295,7 @@ func TestContentPagesShowThumbnailsThroughSignedLinks(t *testing.T) {
 	}
 	b := r.browser(t)
 	b.mustSignIn(staff.Email)
-	_, page, _ := b.get("/admin/orgs/" + itoa(orgID) + "/content?tab=images")
+	_, page, _ := b.get("/admin/orgs/" + testutil.Itoa(orgID) + "/content?tab=images")
 	src := between(page, `<img class="thumb" src="`, `"`)
 	if src == "" {
 		t.Fatalf("no thumbnail:\n%s", page)
@@ -320,7 +311,7 @@ func TestContentPagesShowThumbnailsThroughSignedLinks(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/webp" {
 		t.Fatalf("thumbnail link: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	if _, page, _ := b.get("/admin/orgs/" + itoa(orgID) + "/content?tab=images&q=nothing-like-it"); strings.Contains(page, `class="thumb"`) {
+	if _, page, _ := b.get("/admin/orgs/" + testutil.Itoa(orgID) + "/content?tab=images&q=nothing-like-it"); strings.Contains(page, `class="thumb"`) {
 		t.Fatal("a search that matches nothing still lists the image")
 	}
 }

@@ -132,23 +132,9 @@ func (r *rig) user(t *testing.T, name, rights string) *testutil.User {
 	}
 	u := r.api.CreateUser(t, name, opts...)
 	if rights == "staff" {
-		r.exec(t, `UPDATE users SET is_staff = true WHERE id = $1`, u.ID)
+		testutil.Exec(t, r.api, `UPDATE users SET is_staff = true WHERE id = $1`, u.ID)
 	}
 	return u
-}
-
-func (r *rig) exec(t *testing.T, sql string, args ...any) {
-	t.Helper()
-	if _, err := r.api.App.DB.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
-func (r *rig) scalar(t *testing.T, dst any, sql string, args ...any) {
-	t.Helper()
-	if err := r.api.App.DB.QueryRow(context.Background(), sql, args...).Scan(dst); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
 }
 
 // browser is an HTTP client with its own cookie jar that does not follow

@@ -10,6 +10,7 @@ import (
 	"apistarter/internal/auth"
 	"apistarter/internal/db/sqlc"
 	"apistarter/internal/mail"
+	"apistarter/internal/testutil"
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
@@ -41,10 +42,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 	plantSession(t, r, callers["user"], normal.ID)
 
 	pages := []string{
-		"/admin/", "/admin/users", "/admin/users?q=staff&page=1", "/admin/users/" + itoa(normal.ID),
-		"/admin/users/" + itoa(normal.ID) + "/delete", "/admin/orgs", "/admin/orgs?q=acme", "/admin/orgs/" + itoa(orgID),
-		"/admin/orgs/" + itoa(orgID) + "/content", "/admin/orgs/" + itoa(orgID) + "/content?tab=tags&q=x",
-		"/admin/orgs/" + itoa(orgID) + "/content?tab=images", "/admin/orgs/" + itoa(orgID) + "/delete",
+		"/admin/", "/admin/users", "/admin/users?q=staff&page=1", "/admin/users/" + testutil.Itoa(normal.ID),
+		"/admin/users/" + testutil.Itoa(normal.ID) + "/delete", "/admin/orgs", "/admin/orgs?q=acme", "/admin/orgs/" + testutil.Itoa(orgID),
+		"/admin/orgs/" + testutil.Itoa(orgID) + "/content", "/admin/orgs/" + testutil.Itoa(orgID) + "/content?tab=tags&q=x",
+		"/admin/orgs/" + testutil.Itoa(orgID) + "/content?tab=images", "/admin/orgs/" + testutil.Itoa(orgID) + "/delete",
 		"/admin/outbox", "/admin/outbox?state=failed&type=email:send", "/admin/audit", "/admin/audit?source=api&actor=root",
 	}
 	pageWant := map[string]int{"anonymous": http.StatusSeeOther, "user": http.StatusSeeOther, "staff": http.StatusOK, "superuser": http.StatusOK}
@@ -72,29 +73,29 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"deactivate", func(t *testing.T) fixture { return userAction(r, t, "deactivate", nil) }},
 		{"activate", func(t *testing.T) fixture {
 			f := userAction(r, t, "activate", nil)
-			r.exec(t, `UPDATE users SET is_active = false WHERE id = $1`, idOf(f.path))
+			testutil.Exec(t, r.api, `UPDATE users SET is_active = false WHERE id = $1`, idOf(f.path))
 			return f
 		}},
 		{"verify", func(t *testing.T) fixture {
 			f := userAction(r, t, "verify", nil)
-			r.exec(t, `UPDATE users SET email_verified = false WHERE id = $1`, idOf(f.path))
+			testutil.Exec(t, r.api, `UPDATE users SET email_verified = false WHERE id = $1`, idOf(f.path))
 			return f
 		}},
 		{"revoke sessions", func(t *testing.T) fixture { return userAction(r, t, "revoke-sessions", nil) }},
 		{"password reset", func(t *testing.T) fixture { return userAction(r, t, "password-reset", nil) }},
 		{"delete user", func(t *testing.T) fixture {
 			u := r.user(t, "doomed", "user")
-			return fixture{"/admin/users/" + itoa(u.ID) + "/delete", url.Values{"confirm": {u.Email}}}
+			return fixture{"/admin/users/" + testutil.Itoa(u.ID) + "/delete", url.Values{"confirm": {u.Email}}}
 		}},
 		{"change role", func(t *testing.T) fixture {
 			m := r.user(t, "member", "user")
 			r.api.AddMember(t, "acme", m, "member")
-			return fixture{"/admin/orgs/" + itoa(orgID) + "/role", url.Values{"member": {m.Slug}, "role": {"admin"}}}
+			return fixture{"/admin/orgs/" + testutil.Itoa(orgID) + "/role", url.Values{"member": {m.Slug}, "role": {"admin"}}}
 		}},
 		{"remove member", func(t *testing.T) fixture {
 			m := r.user(t, "member", "user")
 			r.api.AddMember(t, "acme", m, "member")
-			return fixture{"/admin/orgs/" + itoa(orgID) + "/remove", url.Values{"member": {m.Slug}}}
+			return fixture{"/admin/orgs/" + testutil.Itoa(orgID) + "/remove", url.Values{"member": {m.Slug}}}
 		}},
 		{"transfer ownership", func(t *testing.T) fixture {
 			o := r.user(t, "groupowner", "user")
@@ -102,24 +103,23 @@ func TestAuthorizationMatrix(t *testing.T) {
 			slug := "t" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 			id := r.api.CreateGroupOrg(t, o, slug)
 			r.api.AddMember(t, slug, m, "member")
-			return fixture{"/admin/orgs/" + itoa(id) + "/transfer", url.Values{"member": {m.Slug}}}
+			return fixture{"/admin/orgs/" + testutil.Itoa(id) + "/transfer", url.Values{"member": {m.Slug}}}
 		}},
 		{"revoke invitation", func(t *testing.T) fixture {
-			var inv int64
-			r.scalar(t, &inv, `INSERT INTO invitations (organization_id, email, role, token_hash, invited_by_id, expires_at)
+			inv := testutil.Scalar[int64](t, r.api, `INSERT INTO invitations (organization_id, email, role, token_hash, invited_by_id, expires_at)
 				VALUES ($1, $2, 'member', $3, $4, now() + interval '1 day') RETURNING id`,
 				orgID, uuid.NewString()+"@example.com", auth.HashToken(uuid.NewString()), owner.ID)
-			return fixture{"/admin/orgs/" + itoa(orgID) + "/invitations/" + itoa(inv) + "/revoke", nil}
+			return fixture{"/admin/orgs/" + testutil.Itoa(orgID) + "/invitations/" + testutil.Itoa(inv) + "/revoke", nil}
 		}},
 		{"start export", func(t *testing.T) fixture {
 			o := r.user(t, "exporter", "user")
 			slug := "e" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-			return fixture{"/admin/orgs/" + itoa(r.api.CreateGroupOrg(t, o, slug)) + "/export", nil}
+			return fixture{"/admin/orgs/" + testutil.Itoa(r.api.CreateGroupOrg(t, o, slug)) + "/export", nil}
 		}},
 		{"delete org", func(t *testing.T) fixture {
 			o := r.user(t, "orgowner", "user")
 			slug := "d" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-			return fixture{"/admin/orgs/" + itoa(r.api.CreateGroupOrg(t, o, slug)) + "/delete", url.Values{"confirm": {slug}}}
+			return fixture{"/admin/orgs/" + testutil.Itoa(r.api.CreateGroupOrg(t, o, slug)) + "/delete", url.Values{"confirm": {slug}}}
 		}},
 		{"retry task", func(t *testing.T) fixture {
 			return fixture{"/admin/outbox/" + failedEmail(t, r).String() + "/retry", nil}
@@ -150,14 +150,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 	// Refused callers left no trace but their sign-ins; each of the
 	// superuser's actions is in the audit log.
-	var foreign int
-	r.scalar(t, &foreign, `SELECT count(*) FROM admin_audit_events WHERE source = 'console'
+	foreign := testutil.Scalar[int](t, r.api, `SELECT count(*) FROM admin_audit_events WHERE source = 'console'
 		AND action NOT IN ('console_sign_in') AND actor_id IS DISTINCT FROM $1`, su.ID)
 	if foreign != 0 {
 		t.Fatalf("%d audit entries from callers who may not act", foreign)
 	}
-	var recorded int
-	r.scalar(t, &recorded, `SELECT count(DISTINCT action) FROM admin_audit_events WHERE source = 'console' AND actor_id = $1
+	recorded := testutil.Scalar[int](t, r.api, `SELECT count(DISTINCT action) FROM admin_audit_events WHERE source = 'console' AND actor_id = $1
 		AND action <> 'console_sign_in'`, su.ID)
 	if recorded != len(actions) {
 		t.Fatalf("%d distinct actions audited, want %d", recorded, len(actions))
@@ -169,14 +167,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 func plantSession(t *testing.T, r *rig, b *browser, userID int64) {
 	t.Helper()
 	token := uuid.NewString()
-	r.exec(t, `INSERT INTO admin_sessions (token_hash, user_id, auth_version, csrf_token) VALUES ($1, $2, 1, 'guess')`, auth.HashToken(token), userID)
+	testutil.Exec(t, r.api, `INSERT INTO admin_sessions (token_hash, user_id, auth_version, csrf_token) VALUES ($1, $2, 1, 'guess')`, auth.HashToken(token), userID)
 	u, _ := url.Parse(b.base + "/admin/")
 	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "admin_session", Value: token, Path: "/admin/"}})
 }
 
 func userAction(r *rig, t *testing.T, action string, form url.Values) fixture {
 	u := r.user(t, "target", "user")
-	return fixture{"/admin/users/" + itoa(u.ID) + "/" + action, form}
+	return fixture{"/admin/users/" + testutil.Itoa(u.ID) + "/" + action, form}
 }
 
 // idOf is the numeric id in /admin/users/{id}/...

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"apistarter/internal/admin"
+	"apistarter/internal/testutil"
 )
 
 // TestSignInNeverTellsWhetherAnAddressExists: unknown address, wrong
@@ -16,7 +17,7 @@ func TestSignInNeverTellsWhetherAnAddressExists(t *testing.T) {
 	r := newRig(t)
 	normal := r.user(t, "normal", "user")
 	inactive := r.user(t, "gone", "staff")
-	r.exec(t, `UPDATE users SET is_active = false WHERE id = $1`, inactive.ID)
+	testutil.Exec(t, r.api, `UPDATE users SET is_active = false WHERE id = $1`, inactive.ID)
 	staff := r.user(t, "staff", "staff")
 
 	cases := []struct{ name, email, password string }{
@@ -102,7 +103,7 @@ func TestIdleSessionEnds(t *testing.T) {
 	staff := r.user(t, "staff", "staff")
 	b := r.browser(t)
 	b.mustSignIn(staff.Email)
-	r.exec(t, `UPDATE admin_sessions SET last_seen_at = now() - interval '31 minutes' WHERE user_id = $1`, staff.ID)
+	testutil.Exec(t, r.api, `UPDATE admin_sessions SET last_seen_at = now() - interval '31 minutes' WHERE user_id = $1`, staff.ID)
 	if st, _, h := b.get("/admin/users"); st != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/admin/login") {
 		t.Fatalf("idle session still works: %d %s", st, h.Get("Location"))
 	}
@@ -114,7 +115,7 @@ func TestLosingStaffRightsEndsTheSession(t *testing.T) {
 	staff := r.user(t, "staff", "staff")
 	b := r.browser(t)
 	b.mustSignIn(staff.Email)
-	r.exec(t, `UPDATE users SET is_staff = false WHERE id = $1`, staff.ID)
+	testutil.Exec(t, r.api, `UPDATE users SET is_staff = false WHERE id = $1`, staff.ID)
 	if st, _, _ := b.get("/admin/"); st != http.StatusSeeOther {
 		t.Fatalf("a former staff member still reads the console: %d", st)
 	}
@@ -134,8 +135,7 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	if st, _, _ := b.post("/admin/logout", url.Values{"csrf": {b.csrf()}}); st != http.StatusSeeOther {
 		t.Fatalf("sign-out: %d", st)
 	}
-	var n int
-	r.scalar(t, &n, `SELECT count(*) FROM admin_sessions WHERE user_id = $1`, su.ID)
+	n := testutil.Scalar[int](t, r.api, `SELECT count(*) FROM admin_sessions WHERE user_id = $1`, su.ID)
 	if n != 0 {
 		t.Fatalf("%d sessions left after sign-out", n)
 	}
@@ -174,7 +174,7 @@ func TestCSRFRefusal(t *testing.T) {
 	b := r.browser(t)
 	b.mustSignIn(su.Email)
 	good := b.csrf()
-	path := "/admin/users/" + itoa(target.ID) + "/deactivate"
+	path := "/admin/users/" + testutil.Itoa(target.ID) + "/deactivate"
 	cases := []struct {
 		name   string
 		token  string
@@ -195,8 +195,7 @@ func TestCSRFRefusal(t *testing.T) {
 			if st, _, _ := b.do(req); st != http.StatusForbidden {
 				t.Fatalf("status %d, want 403", st)
 			}
-			var active bool
-			r.scalar(t, &active, `SELECT is_active FROM users WHERE id = $1`, target.ID)
+			active := testutil.Scalar[bool](t, r.api, `SELECT is_active FROM users WHERE id = $1`, target.ID)
 			if !active {
 				t.Fatal("refused request deactivated the user")
 			}

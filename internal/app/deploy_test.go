@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"apistarter/internal/jobs"
 	"apistarter/internal/mail/mailtest"
 	"apistarter/internal/testutil"
 
@@ -290,15 +288,7 @@ func TestDeployMetricNamesExported(t *testing.T) {
 
 	smtp := mailtest.Start(t)
 	s := testutil.NewServer(t, append(withSMTP(smtp), testutil.WithEnv("RATELIMIT_ENABLED", "true"))...)
-	ran := make(chan struct{}, 10)
-	s.App.Jobs.AddPeriodic(jobs.Periodic{Name: "probe", Schedule: "@every 1s", Description: "test probe",
-		Run: func(context.Context) (jobs.Result, error) { ran <- struct{}{}; return jobs.Result{"ok": 1}, nil }})
-	startWorker(t, s)
-	sched := s.App.NewScheduler()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sched.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	ran := startProbeScheduler(t, s)
 
 	// Requests: org-scoped twice (permission cache miss, then a local hit),
 	// a 404, and a rate-limited route until it refuses.
@@ -324,7 +314,7 @@ func TestDeployMetricNamesExported(t *testing.T) {
 	}
 	// A task through the outbox and the worker, and a scheduled job.
 	id := enqueueEmail(t, s, "metrics", true)
-	eventually(t, 20*time.Second, "email completed", func() bool { return readOutbox(t, s, id).Completed })
+	testutil.Eventually(t, 20*time.Second, "email completed", func() bool { return readOutbox(t, s, id).Completed })
 	select {
 	case <-ran:
 	case <-time.After(20 * time.Second):
@@ -332,7 +322,7 @@ func TestDeployMetricNamesExported(t *testing.T) {
 	}
 
 	var have map[string][]string
-	eventually(t, 20*time.Second, "worker heartbeat in the registry", func() bool {
+	testutil.Eventually(t, 20*time.Second, "worker heartbeat in the registry", func() bool {
 		families, err := s.App.Metrics.Registry.Gather()
 		if err != nil {
 			t.Fatalf("gather: %v", err)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"apistarter/internal/jobs"
 	"apistarter/internal/mail/mailtest"
 	"apistarter/internal/testutil"
 
@@ -67,12 +66,12 @@ func TestMetricsReportTasksQueuesAndOutbox(t *testing.T) {
 	s := testutil.NewServer(t, withSMTP(smtp)...)
 	startWorker(t, s)
 	id := enqueueEmail(t, s, "metrics", true)
-	eventually(t, 10*time.Second, "email completed", func() bool { return readOutbox(t, s, id).Completed })
+	testutil.Eventually(t, 10*time.Second, "email completed", func() bool { return readOutbox(t, s, id).Completed })
 
 	var body string
 	// The row is completed inside the handler; the task counters move when
 	// it returns: wait for both.
-	eventually(t, 10*time.Second, "worker heartbeat and the finished task visible in metrics", func() bool {
+	testutil.Eventually(t, 10*time.Second, "worker heartbeat and the finished task visible in metrics", func() bool {
 		body = s.Scrape(t)
 		return strings.Contains(body, "worker_processes 1") &&
 			strings.Contains(body, `task_duration_seconds_count{type="email:send"} 1`)
@@ -168,15 +167,7 @@ func TestJobsListAndRun(t *testing.T) {
 func TestScheduledJobRunsInWorker(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
-	ran := make(chan struct{}, 10)
-	s.App.Jobs.AddPeriodic(jobs.Periodic{Name: "probe", Schedule: "@every 1s", Description: "test probe",
-		Run: func(context.Context) (jobs.Result, error) { ran <- struct{}{}; return jobs.Result{"ok": 1}, nil }})
-	startWorker(t, s)
-	sched := s.App.NewScheduler()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sched.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	ran := startProbeScheduler(t, s)
 	select {
 	case <-ran:
 	case <-time.After(10 * time.Second):

@@ -67,6 +67,23 @@ func startWorker(t *testing.T, s *testutil.Server, adjust ...func(*jobs.Worker))
 	return stop
 }
 
+// startProbeScheduler adds a periodic job "probe" running every second and
+// runs the worker and a scheduler until the test ends; each run of the probe
+// sends on the returned channel.
+func startProbeScheduler(t *testing.T, s *testutil.Server) <-chan struct{} {
+	t.Helper()
+	ran := make(chan struct{}, 10)
+	s.App.Jobs.AddPeriodic(jobs.Periodic{Name: "probe", Schedule: "@every 1s", Description: "test probe",
+		Run: func(context.Context) (jobs.Result, error) { ran <- struct{}{}; return jobs.Result{"ok": 1}, nil }})
+	startWorker(t, s)
+	sched := s.App.NewScheduler()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ran
+}
+
 // enqueueEmail writes an email task through the outbox in a transaction that
 // commits or rolls back.
 func enqueueEmail(t *testing.T, s *testutil.Server, subject string, commit bool) uuid.UUID {
@@ -122,20 +139,6 @@ func readOutbox(t testing.TB, s *testutil.Server, id uuid.UUID) outboxRow {
 		t.Fatalf("read outbox %s: %v", id, err)
 	}
 	return r
-}
-
-// eventually polls cond every 10 ms until it holds or timeout passes.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for: %s", timeout, what)
-		}
-		<-tick.C
-	}
 }
 
 // redisOf opens a client on the test's Redis database.

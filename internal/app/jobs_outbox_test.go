@@ -27,7 +27,7 @@ func TestOutboxEmailIsSentOnlyWhenItsTransactionCommits(t *testing.T) {
 	id := enqueueEmail(t, s, "committed", true)
 
 	msgs := smtp.WaitFor(t, 1, 10*time.Second)
-	eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
+	testutil.Eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
 	if got := len(smtp.Messages()); got != 1 {
 		t.Fatalf("got %d mails, want exactly 1", got)
 	}
@@ -74,7 +74,7 @@ func TestOutboxSurvivesRedisFlushAndNeverRunsACompletedTaskTwice(t *testing.T) {
 
 	startWorker(t, s, func(w *jobs.Worker) { w.Relay.Timeout = 300 * time.Millisecond })
 	smtp.WaitFor(t, 1, 15*time.Second)
-	eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
+	testutil.Eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
 	if row := readOutbox(t, s, id); row.RelayCount != 2 {
 		t.Errorf("relay_count = %d, want 2 (first relay, then after the flush)", row.RelayCount)
 	}
@@ -86,7 +86,7 @@ func TestOutboxSurvivesRedisFlushAndNeverRunsACompletedTaskTwice(t *testing.T) {
 		asynq.TaskID(id.String()), asynq.Queue(jobs.QueueEmail)); err != nil {
 		t.Fatalf("re-enqueue: %v", err)
 	}
-	eventually(t, 10*time.Second, "re-enqueued task processed", func() bool { return taskGone(insp, jobs.QueueEmail, id) })
+	testutil.Eventually(t, 10*time.Second, "re-enqueued task processed", func() bool { return taskGone(insp, jobs.QueueEmail, id) })
 	if got := len(smtp.Messages()); got != 1 {
 		t.Fatalf("got %d mails, want exactly 1", got)
 	}
@@ -101,8 +101,8 @@ func TestEmailRetriesUntilSMTPIsBackAndGivesUpOn5xx(t *testing.T) {
 
 	smtp.Close()
 	id := enqueueEmail(t, s, "after restart", true)
-	eventually(t, 10*time.Second, "a failed attempt recorded", func() bool { return readOutbox(t, s, id).LastError != "" })
-	eventually(t, 10*time.Second, "a retry scheduled", func() bool {
+	testutil.Eventually(t, 10*time.Second, "a failed attempt recorded", func() bool { return readOutbox(t, s, id).LastError != "" })
+	testutil.Eventually(t, 10*time.Second, "a retry scheduled", func() bool {
 		info, err := insp.GetTaskInfo(jobs.QueueEmail, id.String())
 		return err == nil && info.Retried >= 1
 	})
@@ -114,16 +114,16 @@ func TestEmailRetriesUntilSMTPIsBackAndGivesUpOn5xx(t *testing.T) {
 	if msgs[0].Subject != "after restart" {
 		t.Fatalf("subject %q", msgs[0].Subject)
 	}
-	eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
+	testutil.Eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
 
 	// A 5xx reply is final: one attempt, the task archived, the row failed.
 	smtp.FailNext(550, 1)
 	id2 := enqueueEmail(t, s, "rejected", true)
-	eventually(t, 10*time.Second, "outbox row failed", func() bool { return readOutbox(t, s, id2).Failed })
+	testutil.Eventually(t, 10*time.Second, "outbox row failed", func() bool { return readOutbox(t, s, id2).Failed })
 	// The worker marks the row failed inside the handler; asynq archives the
 	// task only after the handler returns, so wait for it to leave "active".
 	var info *asynq.TaskInfo
-	eventually(t, 10*time.Second, "task no longer active", func() bool {
+	testutil.Eventually(t, 10*time.Second, "task no longer active", func() bool {
 		var err error
 		info, err = insp.GetTaskInfo(jobs.QueueEmail, id2.String())
 		return err == nil && info.State != asynq.TaskStateActive
@@ -212,7 +212,7 @@ func TestTaskWithoutHandlerWaitsForOne(t *testing.T) {
 	id := enqueue(t, s, task, true)
 	insp := inspectorOf(t, s)
 	// max_retry is 1: three failed attempts would have archived it.
-	eventually(t, 10*time.Second, "three attempts without a handler", func() bool {
+	testutil.Eventually(t, 10*time.Second, "three attempts without a handler", func() bool {
 		return metricValue(t, s, `tasks_processed_total{outcome="retry",type="test:late"}`) >= 3
 	})
 	if info, err := insp.GetTaskInfo(jobs.QueueDefault, id.String()); err != nil || info.State == asynq.TaskStateArchived || info.Retried != 0 {
@@ -228,7 +228,7 @@ func TestTaskWithoutHandlerWaitsForOne(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("task did not run once its handler was registered")
 	}
-	eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
+	testutil.Eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
 }
 
 func TestPanickingHandlerIsRecordedAsFailure(t *testing.T) {
@@ -238,7 +238,7 @@ func TestPanickingHandlerIsRecordedAsFailure(t *testing.T) {
 	startWorker(t, s)
 	task, _ := jobs.NewTask("test:panics", jobs.QueueDefault, map[string]int{}, 0)
 	id := enqueue(t, s, task, true)
-	eventually(t, 10*time.Second, "outbox row failed", func() bool { return readOutbox(t, s, id).Failed })
+	testutil.Eventually(t, 10*time.Second, "outbox row failed", func() bool { return readOutbox(t, s, id).Failed })
 	if row := readOutbox(t, s, id); !strings.Contains(row.LastError, "panicked: boom") {
 		t.Fatalf("last_error %q", row.LastError)
 	}
@@ -254,10 +254,10 @@ func TestFinishedEmailTaskKeepsRecipientAndSubjectButNoLink(t *testing.T) {
 	startWorker(t, s)
 
 	done := enqueueEmail(t, s, "Reset your password", true)
-	eventually(t, 10*time.Second, "email completed", func() bool { return readOutbox(t, s, done).Completed })
+	testutil.Eventually(t, 10*time.Second, "email completed", func() bool { return readOutbox(t, s, done).Completed })
 	smtp.FailNext(550, 1)
 	failed := enqueueEmail(t, s, "Confirm your address", true)
-	eventually(t, 10*time.Second, "email failed for good", func() bool { return readOutbox(t, s, failed).Failed })
+	testutil.Eventually(t, 10*time.Second, "email failed for good", func() bool { return readOutbox(t, s, failed).Failed })
 
 	for _, c := range []struct {
 		id             uuid.UUID

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,19 +44,13 @@ var mailedToken = regexp.MustCompile(`#token=([A-Za-z0-9_\-.]+)`)
 // call sends a JSON request and decodes a JSON object answer.
 func call(t testing.TB, s *testutil.Server, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	resp := s.Do(t, method, path, token, r, map[string]string{"Content-Type": "application/json"})
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	status, b := s.Send(t, method, path, token, body, map[string]string{"Content-Type": "application/json"})
 	out := map[string]any{}
-	_ = json.Unmarshal(b, &out)
+	_ = json.Unmarshal([]byte(b), &out)
 	if len(out) == 0 {
-		out["raw"] = string(b)
+		out["raw"] = b
 	}
-	return resp.StatusCode, out
+	return status, out
 }
 
 // TestThroughPgBouncerTransactionMode: API (register by email, login,
@@ -126,7 +118,7 @@ func TestThroughPgBouncerTransactionMode(t *testing.T) {
 	}
 	id, _ := body["id"].(string)
 	smtp.WaitFor(t, 2, 30*time.Second)
-	eventually(t, 10*time.Second, "export ready", func() bool {
+	testutil.Eventually(t, 10*time.Second, "export ready", func() bool {
 		_, job := call(t, s, "GET", "/api/v1/orgs/acme/exports/"+id+"/", owner.Token, "")
 		return job["status"] == "ready"
 	})

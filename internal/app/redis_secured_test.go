@@ -54,7 +54,7 @@ func startRedis(t *testing.T, portFlag string, args ...string) int {
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
-	eventually(t, 10*time.Second, "redis-server listening", func() bool {
+	testutil.Eventually(t, 10*time.Second, "redis-server listening", func() bool {
 		select {
 		case <-exited:
 			t.Fatalf("redis-server exited: %s", out.String())
@@ -105,7 +105,7 @@ func checkAppThroughRedis(t *testing.T, redisURL string) {
 	startWorker(t, s)
 	id := enqueueEmail(t, s, "through secured redis", true)
 	smtp.WaitFor(t, 1, 15*time.Second)
-	eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
+	testutil.Eventually(t, 10*time.Second, "outbox row completed", func() bool { return readOutbox(t, s, id).Completed })
 }
 
 func TestRedisWithPassword(t *testing.T) {

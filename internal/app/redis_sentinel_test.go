@@ -47,7 +47,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 			t.Fatalf("%s: cache set: %v", phase, err)
 		}
 		id := enqueueEmail(t, s, "email "+phase, true)
-		eventually(t, 20*time.Second, phase+": email task completed", func() bool { return readOutbox(t, s, id).Completed })
+		testutil.Eventually(t, 20*time.Second, phase+": email task completed", func() bool { return readOutbox(t, s, id).Completed })
 	}
 	check("before")
 	smtp.WaitFor(t, 1, 10*time.Second)
@@ -63,7 +63,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 	t.Logf("primary %s killed, %s promoted", old, now)
 	// Same process, same clients: the first commands after the kill may
 	// fail, then everything works against the promoted replica.
-	eventually(t, 30*time.Second, "cache writes accepted after failover", func() bool {
+	testutil.Eventually(t, 30*time.Second, "cache writes accepted after failover", func() bool {
 		return s.App.Redis.Set(ctx, "probe", "after", time.Minute).Err() == nil
 	})
 	if v, err := s.App.Redis.Get(ctx, "probe").Result(); err != nil || v != "after" {

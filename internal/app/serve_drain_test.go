@@ -50,7 +50,7 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	eventually(t, 10*time.Second, "ready", func() bool {
+	testutil.Eventually(t, 10*time.Second, "ready", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("serve: %v", err)
@@ -60,7 +60,7 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 	})
 
 	cancel()
-	eventually(t, 10*time.Second, "readiness 503 while draining", func() bool { return status("/health/ready/") == 503 })
+	testutil.Eventually(t, 10*time.Second, "readiness 503 while draining", func() bool { return status("/health/ready/") == 503 })
 	if st := status("/health/live/"); st != 200 {
 		t.Fatalf("requests must still be served while draining, got %s", strconv.Itoa(st))
 	}

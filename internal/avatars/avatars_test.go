@@ -3,7 +3,6 @@ package avatars_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"image"
 	"image/color"
@@ -40,7 +39,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	s := testutil.NewServer(t)
 	e := &env{s: s, alice: s.CreateUser(t, "alice"), base: s.URL}
-	e.orgID = e.queryInt(t, `SELECT id FROM organizations WHERE slug = $1`, e.alice.PersonalOrg)
+	e.orgID = testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, e.alice.PersonalOrg)
 	return e
 }
 
@@ -53,47 +52,9 @@ func (e *env) mount(t *testing.T, opts ...avatars.Option) string {
 	return e.s.Mount(t, func(api huma.API) { avatars.Register(api, svc, limiter) }).URL
 }
 
-func (e *env) queryInt(t testing.TB, sql string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	if err := e.s.App.DB.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
-func (e *env) queryString(t testing.TB, sql string, args ...any) *string {
-	t.Helper()
-	var s *string
-	if err := e.s.App.DB.QueryRow(context.Background(), sql, args...).Scan(&s); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return s
-}
-
 func (e *env) upload(t testing.TB, path, token string, data []byte) (int, string) {
 	t.Helper()
 	return testutil.UploadTo(t, e.base, path, token, nil, testutil.FormFile{Field: "file", Name: "me.png", Data: data})
-}
-
-// scheduled lists the keys the outbox will delete.
-func (e *env) scheduled(t testing.TB) []string {
-	t.Helper()
-	rows, err := e.s.App.DB.Query(context.Background(), `SELECT payload FROM outbox WHERE task_type = 'storage:delete'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var p images.StorageDeletePayload
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, p.Keys...)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func publicObjects(t testing.TB, st storage.Storage) []string {
@@ -155,9 +116,8 @@ func TestUserAvatar(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("%d %s", st, body)
 	}
-	var out avatars.UserAvatarOut
-	decode(t, body, &out)
-	key := *e.queryString(t, `SELECT avatar_path FROM users WHERE id = $1`, e.alice.ID)
+	out := testutil.Decode[avatars.UserAvatarOut](t, body)
+	key := *testutil.Scalar[*string](t, e.s, `SELECT avatar_path FROM users WHERE id = $1`, e.alice.ID)
 	if !strings.HasPrefix(key, "public/avatars/users/") || !strings.HasSuffix(out.AvatarURL, "/media/"+key) ||
 		!strings.HasSuffix(out.AvatarLargeURL, "/media/"+images.LargeAvatarKey(key)) {
 		t.Errorf("key %s, response %s", key, body)
@@ -174,8 +134,8 @@ func TestUserAvatar(t *testing.T) {
 	if st, body := e.upload(t, "/api/v1/users/avatar", e.alice.Token, testutil.JPEG(t, 300, 300)); st != 200 {
 		t.Fatalf("replace: %d %s", st, body)
 	}
-	newKey := *e.queryString(t, `SELECT avatar_path FROM users WHERE id = $1`, e.alice.ID)
-	if got := e.scheduled(t); !slices.Equal(got, pair(key)) || newKey == key {
+	newKey := *testutil.Scalar[*string](t, e.s, `SELECT avatar_path FROM users WHERE id = $1`, e.alice.ID)
+	if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, pair(key)) || newKey == key {
 		t.Errorf("after replace: scheduled %v", got)
 	}
 	for range 2 { // deleting is fine also when there is none
@@ -184,12 +144,12 @@ func TestUserAvatar(t *testing.T) {
 			t.Errorf("delete: %d %s", st, body)
 		}
 	}
-	if p := e.queryString(t, `SELECT avatar_path FROM users WHERE id = $1`, e.alice.ID); p != nil {
+	if p := testutil.Scalar[*string](t, e.s, `SELECT avatar_path FROM users WHERE id = $1`, e.alice.ID); p != nil {
 		t.Errorf("avatar_path %q after delete", *p)
 	}
 	want := append(pair(key), pair(newKey)...)
 	sort.Strings(want)
-	if got := e.scheduled(t); !slices.Equal(got, want) {
+	if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, want) {
 		t.Errorf("after delete: scheduled %v, want %v", got, want)
 	}
 }
@@ -247,7 +207,7 @@ func TestAvatarStorageFailureLeavesNothing(t *testing.T) {
 	if keys := publicObjects(t, e.s.App.Storage.Public); len(keys) != 0 {
 		t.Errorf("objects left: %v", keys)
 	}
-	if p := e.queryString(t, `SELECT avatar_path FROM users WHERE id = $1`, e.alice.ID); p != nil {
+	if p := testutil.Scalar[*string](t, e.s, `SELECT avatar_path FROM users WHERE id = $1`, e.alice.ID); p != nil {
 		t.Errorf("avatar_path set: %s", *p)
 	}
 }
@@ -255,10 +215,10 @@ func TestAvatarStorageFailureLeavesNothing(t *testing.T) {
 func TestContactAvatar(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	contact := e.queryInt(t, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, 'Carol', 'carol') RETURNING id`, e.orgID)
+	contact := testutil.Scalar[int64](t, e.s, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, 'Carol', 'carol') RETURNING id`, e.orgID)
 	bob := e.s.CreateUser(t, "bob")
-	bobOrg := e.queryInt(t, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg)
-	e.queryInt(t, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, 'Dave', 'dave') RETURNING id`, bobOrg)
+	bobOrg := testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg)
+	testutil.Scalar[int64](t, e.s, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, 'Dave', 'dave') RETURNING id`, bobOrg)
 	path := "/api/v1/orgs/" + e.alice.PersonalOrg + "/contacts/carol/avatar/"
 
 	if st, body := testutil.Call(t, e.base, "DELETE", path, e.alice.Token, nil, nil); st != 404 || body != `{"detail":"No avatar to delete."}`+"\n" {
@@ -268,13 +228,12 @@ func TestContactAvatar(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("%d %s", st, body)
 	}
-	var out avatars.ContactAvatarOut
-	decode(t, body, &out)
+	out := testutil.Decode[avatars.ContactAvatarOut](t, body)
 	if !strings.HasPrefix(out.AvatarPath, "public/avatars/contacts/") || !strings.HasSuffix(out.AvatarURL, out.AvatarPath) ||
 		!strings.HasSuffix(out.LargeAvatarURL, images.LargeAvatarKey(out.AvatarPath)) {
 		t.Errorf("response %s", body)
 	}
-	if got := *e.queryString(t, `SELECT avatar_path FROM contacts WHERE id = $1`, contact); got != out.AvatarPath {
+	if got := *testutil.Scalar[*string](t, e.s, `SELECT avatar_path FROM contacts WHERE id = $1`, contact); got != out.AvatarPath {
 		t.Errorf("stored %s", got)
 	}
 	e.fetch(t, out.LargeAvatarURL)
@@ -301,7 +260,7 @@ func TestContactAvatar(t *testing.T) {
 	if st, body := testutil.Call(t, e.base, "DELETE", path, e.alice.Token, nil, nil); st != 200 || body != `{"detail":"Avatar deleted."}`+"\n" {
 		t.Errorf("delete: %d %s", st, body)
 	}
-	if got := e.scheduled(t); !slices.Equal(got, pair(out.AvatarPath)) {
+	if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, pair(out.AvatarPath)) {
 		t.Errorf("scheduled %v", got)
 	}
 	if st, _ := testutil.Call(t, e.base, "DELETE", path, e.alice.Token, nil, nil); st != 404 {
@@ -313,15 +272,14 @@ func TestContactAvatar(t *testing.T) {
 func TestDeletingOwnersSchedulesTheirAvatars(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.queryInt(t, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, 'Carol', 'carol') RETURNING id`, e.orgID)
+	testutil.Scalar[int64](t, e.s, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, 'Carol', 'carol') RETURNING id`, e.orgID)
 	_, body := e.upload(t, "/api/v1/orgs/"+e.alice.PersonalOrg+"/contacts/carol/avatar/", e.alice.Token, testutil.PNG(t, 20, 20))
-	var c avatars.ContactAvatarOut
-	decode(t, body, &c)
+	c := testutil.Decode[avatars.ContactAvatarOut](t, body)
 	bob := e.s.CreateUser(t, "bob")
 	if st, body := e.upload(t, "/api/v1/users/avatar", bob.Token, testutil.PNG(t, 20, 20)); st != 200 {
 		t.Fatalf("%d %s", st, body)
 	}
-	bobKey := *e.queryString(t, `SELECT avatar_path FROM users WHERE id = $1`, bob.ID)
+	bobKey := *testutil.Scalar[*string](t, e.s, `SELECT avatar_path FROM users WHERE id = $1`, bob.ID)
 
 	if _, err := e.s.App.DB.Exec(context.Background(), `DELETE FROM contacts`); err != nil {
 		t.Fatal(err)
@@ -334,14 +292,7 @@ func TestDeletingOwnersSchedulesTheirAvatars(t *testing.T) {
 	}
 	want := append(pair(c.AvatarPath), pair(bobKey)...)
 	sort.Strings(want)
-	if got := e.scheduled(t); !slices.Equal(got, want) {
+	if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, want) {
 		t.Errorf("scheduled %v, want %v", got, want)
-	}
-}
-
-func decode(t testing.TB, body string, v any) {
-	t.Helper()
-	if err := json.Unmarshal([]byte(body), v); err != nil {
-		t.Fatalf("decode: %v; body %s", err, body)
 	}
 }

@@ -33,29 +33,9 @@ func newEnv(t *testing.T) *env {
 	return &env{Server: s, svc: svc}
 }
 
-func (e *env) exec(t testing.TB, sql string, args ...any) {
-	t.Helper()
-	if _, err := e.App.DB.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("exec %s: %v", sql, err)
-	}
-}
-
-func (e *env) id(t testing.TB, sql string, args ...any) int64 {
-	t.Helper()
-	var id int64
-	if err := e.App.DB.QueryRow(context.Background(), sql, args...).Scan(&id); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return id
-}
-
 func (e *env) exists(t testing.TB, sql string, args ...any) bool {
 	t.Helper()
-	var ok bool
-	if err := e.App.DB.QueryRow(context.Background(), "SELECT EXISTS ("+sql+")", args...).Scan(&ok); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return ok
+	return testutil.Scalar[bool](t, e.Server, "SELECT EXISTS ("+sql+")", args...)
 }
 
 // put stores an object; old ones are back-dated past the orphan age gate
@@ -100,20 +80,20 @@ func TestOrphanCleanupRemovesExactlyTheOrphansAndIsIdempotent(t *testing.T) {
 	e := newEnv(t)
 	owner := e.CreateUser(t, "owner")
 	orgID := e.CreateGroupOrg(t, owner, "acme")
-	contact := e.id(t, `INSERT INTO contacts (organization_id, display_name, slug, avatar_path) VALUES ($1, 'C', 'c', $2) RETURNING id`,
+	contact := testutil.Scalar[int64](t, e.Server, `INSERT INTO contacts (organization_id, display_name, slug, avatar_path) VALUES ($1, 'C', 'c', $2) RETURNING id`,
 		orgID, "public/avatars/contacts/aaaa.webp")
 	old := time.Now().Add(-8 * 24 * time.Hour)
 
 	// Tags: old unused (orphan), old used (kept), young unused (kept), old
 	// used only by a deleted contact (orphan once its assignment goes).
-	tagUnused := e.id(t, `INSERT INTO tags (organization_id, name, slug, created_at) VALUES ($1, 'unused', 'unused', $2) RETURNING id`, orgID, old)
-	tagUsed := e.id(t, `INSERT INTO tags (organization_id, name, slug, created_at) VALUES ($1, 'used', 'used', $2) RETURNING id`, orgID, old)
-	tagYoung := e.id(t, `INSERT INTO tags (organization_id, name, slug) VALUES ($1, 'young', 'young') RETURNING id`, orgID)
-	tagDangling := e.id(t, `INSERT INTO tags (organization_id, name, slug, created_at) VALUES ($1, 'dangling', 'dangling', $2) RETURNING id`, orgID, old)
-	e.exec(t, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'contacts.contact', $2)`, tagUsed, contact)
-	e.exec(t, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'organizations.organization', $2)`, tagUsed, orgID)
-	e.exec(t, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'contacts.contact', 987654321)`, tagDangling)
-	e.exec(t, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'organizations.organization', 987654321)`, tagUsed)
+	tagUnused := testutil.Scalar[int64](t, e.Server, `INSERT INTO tags (organization_id, name, slug, created_at) VALUES ($1, 'unused', 'unused', $2) RETURNING id`, orgID, old)
+	tagUsed := testutil.Scalar[int64](t, e.Server, `INSERT INTO tags (organization_id, name, slug, created_at) VALUES ($1, 'used', 'used', $2) RETURNING id`, orgID, old)
+	tagYoung := testutil.Scalar[int64](t, e.Server, `INSERT INTO tags (organization_id, name, slug) VALUES ($1, 'young', 'young') RETURNING id`, orgID)
+	tagDangling := testutil.Scalar[int64](t, e.Server, `INSERT INTO tags (organization_id, name, slug, created_at) VALUES ($1, 'dangling', 'dangling', $2) RETURNING id`, orgID, old)
+	testutil.Exec(t, e.Server, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'contacts.contact', $2)`, tagUsed, contact)
+	testutil.Exec(t, e.Server, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'organizations.organization', $2)`, tagUsed, orgID)
+	testutil.Exec(t, e.Server, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'contacts.contact', 987654321)`, tagDangling)
+	testutil.Exec(t, e.Server, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'organizations.organization', 987654321)`, tagUsed)
 
 	// Images: one attached, one in the media library, one whose relation
 	// points at a deleted contact. All three rows stay.
@@ -125,10 +105,10 @@ func TestOrphanCleanupRemovesExactlyTheOrphansAndIsIdempotent(t *testing.T) {
 		for _, v := range variants(k) {
 			e.put(t, v, true)
 		}
-		imgIDs = append(imgIDs, e.id(t, `INSERT INTO images (organization_id, file) VALUES ($1, $2) RETURNING id`, orgID, k))
+		imgIDs = append(imgIDs, testutil.Scalar[int64](t, e.Server, `INSERT INTO images (organization_id, file) VALUES ($1, $2) RETURNING id`, orgID, k))
 	}
-	e.exec(t, `INSERT INTO image_relations (image_id, target_type, object_id, "order") VALUES ($1, 'contacts.contact', $2, 0)`, imgIDs[0], contact)
-	e.exec(t, `INSERT INTO image_relations (image_id, target_type, object_id, "order") VALUES ($1, 'contacts.contact', 987654321, 0)`, imgIDs[2])
+	testutil.Exec(t, e.Server, `INSERT INTO image_relations (image_id, target_type, object_id, "order") VALUES ($1, 'contacts.contact', $2, 0)`, imgIDs[0], contact)
+	testutil.Exec(t, e.Server, `INSERT INTO image_relations (image_id, target_type, object_id, "order") VALUES ($1, 'contacts.contact', 987654321, 0)`, imgIDs[2])
 
 	// Stored files no row references: old ones go, young ones stay.
 	orphanImage := fmt.Sprintf("private/images/%d/%s.webp", orgID, uuid.NewString())
@@ -149,7 +129,7 @@ func TestOrphanCleanupRemovesExactlyTheOrphansAndIsIdempotent(t *testing.T) {
 	e.put(t, "public/avatars/contacts/cccc.webp", false) // upload in flight
 
 	readyJob := uuid.New()
-	e.exec(t, `INSERT INTO export_jobs (id, organization_id, status, object_key) VALUES ($1, $2, 'ready', $3)`,
+	testutil.Exec(t, e.Server, `INSERT INTO export_jobs (id, organization_id, status, object_key) VALUES ($1, $2, 'ready', $3)`,
 		readyJob, orgID, fmt.Sprintf("private/exports/%d/%s.zip", orgID, readyJob))
 	readyArchive := fmt.Sprintf("private/exports/%d/%s.zip", orgID, readyJob)
 	goneArchive := fmt.Sprintf("private/exports/%d/%s.zip", orgID+1000, uuid.New())
@@ -171,10 +151,10 @@ func TestOrphanCleanupRemovesExactlyTheOrphansAndIsIdempotent(t *testing.T) {
 			t.Errorf("tag %d kept=%v, want %v", id, got, kept)
 		}
 	}
-	if n := e.id(t, `SELECT count(*) FROM tagged_items`); n != 2 {
+	if n := testutil.Scalar[int64](t, e.Server, `SELECT count(*) FROM tagged_items`); n != 2 {
 		t.Errorf("%d tag assignments left, want the 2 live ones", n)
 	}
-	if n := e.id(t, `SELECT count(*) FROM images`); n != 3 {
+	if n := testutil.Scalar[int64](t, e.Server, `SELECT count(*) FROM images`); n != 3 {
 		t.Errorf("%d images left, want all 3 (library images are not orphans)", n)
 	}
 	if !e.exists(t, `SELECT 1 FROM image_relations WHERE image_id = $1`, imgIDs[0]) || e.exists(t, `SELECT 1 FROM image_relations WHERE image_id = $1`, imgIDs[2]) {
@@ -212,15 +192,15 @@ func TestExpiredTokensCleanupDeletesOnlyExpiredRows(t *testing.T) {
 	u := e.CreateUser(t, "u")
 	past, future := time.Now().Add(-time.Minute), time.Now().Add(time.Hour)
 	for i, exp := range []time.Time{past, future} {
-		e.exec(t, `INSERT INTO auth_sessions (id, user_id, auth_version, expires_at) VALUES ($1, $2, 1, $3)`, uuid.New(), u.ID, exp)
-		e.exec(t, `INSERT INTO pending_registrations (email, token_hash, expires_at) VALUES ($1, $2, $3)`,
+		testutil.Exec(t, e.Server, `INSERT INTO auth_sessions (id, user_id, auth_version, expires_at) VALUES ($1, $2, 1, $3)`, uuid.New(), u.ID, exp)
+		testutil.Exec(t, e.Server, `INSERT INTO pending_registrations (email, token_hash, expires_at) VALUES ($1, $2, $3)`,
 			fmt.Sprintf("p%d@example.com", i), strings.Repeat(fmt.Sprint(i), 64), exp)
-		e.exec(t, `INSERT INTO idempotency_records (identity_hash, request_fingerprint, user_id, method, path, status_code, expires_at)
+		testutil.Exec(t, e.Server, `INSERT INTO idempotency_records (identity_hash, request_fingerprint, user_id, method, path, status_code, expires_at)
 			VALUES ($1, $1, $2, 'POST', '/x', 200, $3)`, strings.Repeat(fmt.Sprint(i), 64), u.ID, exp)
 	}
 	other := e.CreateUser(t, "other")
-	e.exec(t, `INSERT INTO pending_password_resets (user_id, auth_version, token_hash, expires_at) VALUES ($1, 1, $2, $3)`, u.ID, strings.Repeat("r", 64), past)
-	e.exec(t, `INSERT INTO pending_email_changes (user_id, new_email, auth_version, token_hash, expires_at) VALUES ($1, 'n@example.com', 1, $2, $3)`,
+	testutil.Exec(t, e.Server, `INSERT INTO pending_password_resets (user_id, auth_version, token_hash, expires_at) VALUES ($1, 1, $2, $3)`, u.ID, strings.Repeat("r", 64), past)
+	testutil.Exec(t, e.Server, `INSERT INTO pending_email_changes (user_id, new_email, auth_version, token_hash, expires_at) VALUES ($1, 'n@example.com', 1, $2, $3)`,
 		other.ID, strings.Repeat("e", 64), future)
 
 	res, err := e.svc.ExpiredTokens(context.Background())
@@ -232,7 +212,7 @@ func TestExpiredTokensCleanupDeletesOnlyExpiredRows(t *testing.T) {
 		t.Errorf("got %s, want %s", res, want)
 	}
 	// The fixtures' own sessions (unexpired) and the future rows remain.
-	if n := e.id(t, `SELECT count(*) FROM auth_sessions`); n != 3 {
+	if n := testutil.Scalar[int64](t, e.Server, `SELECT count(*) FROM auth_sessions`); n != 3 {
 		t.Errorf("%d sessions left, want 3", n)
 	}
 	res, err = e.svc.ExpiredTokens(context.Background())

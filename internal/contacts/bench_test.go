@@ -4,38 +4,20 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"apistarter/internal/app"
-	"apistarter/internal/auth"
-	"apistarter/internal/config"
-	"apistarter/internal/db/sqlc"
 	"apistarter/internal/testutil"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// queryCounter is a pgx tracer counting the statements sent to PostgreSQL.
-type queryCounter struct{ n atomic.Int64 }
-
-func (c *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-
-func (c *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-// benchServer is the real application over HTTP, built like testutil's but
-// on a pool whose statements are counted.
+// benchServer is the real application over HTTP on a pool whose statements
+// are counted.
 type benchServer struct {
 	url, base, token string
-	queries          *queryCounter
+	queries          *testutil.QueryCounter
 	client           *http.Client
 }
 
@@ -43,43 +25,12 @@ type benchServer struct {
 // org and serves the app on a counted pool.
 func newBenchServer(b *testing.B, n int) *benchServer {
 	b.Helper()
-	ctx := context.Background()
-	s := testutil.NewServer(b)
+	s, qc := testutil.NewCountingServer(b)
 	u := s.CreateUser(b, "bench")
 	seedContacts(b, s, u.PersonalOrg, n)
-
-	qc := &queryCounter{}
-	pc, err := pgxpool.ParseConfig(s.Env["DATABASE_URL"])
-	if err != nil {
-		b.Fatal(err)
-	}
-	pc.ConnConfig.Tracer = qc
-	pc.MaxConns = 16
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := s.Env[k]; return v, ok })
-	if err != nil {
-		b.Fatal(err)
-	}
-	a, err := app.New(ctx, cfg, testutil.Logger(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(a.Close)
-	a.DB, a.Queries = pool, sqlc.New(pool)
-	a.Auth = auth.NewAuthenticator(a.Tokens, a.Queries)
-	h, _, err := a.Handler()
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	b.Cleanup(srv.Close)
 	tr := &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64}
 	b.Cleanup(tr.CloseIdleConnections)
-	return &benchServer{url: srv.URL, base: "/api/v1/orgs/" + u.PersonalOrg + "/contacts/", token: u.Token,
+	return &benchServer{url: s.URL, base: "/api/v1/orgs/" + u.PersonalOrg + "/contacts/", token: u.Token,
 		queries: qc, client: &http.Client{Transport: tr}}
 }
 
@@ -144,7 +95,7 @@ func (bs *benchServer) run(b *testing.B, method string, path func() string, body
 			b.Fatalf("warm-up: %d %v", code, err)
 		}
 	}
-	bs.queries.n.Store(0)
+	before := bs.queries.Count()
 	b.SetParallelism(8)
 	b.ResetTimer()
 	start := time.Now()
@@ -159,7 +110,7 @@ func (bs *benchServer) run(b *testing.B, method string, path func() string, body
 	elapsed := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
-	b.ReportMetric(float64(bs.queries.n.Load())/float64(b.N), "queries/req")
+	b.ReportMetric(float64(bs.queries.Count()-before)/float64(b.N), "queries/req")
 }
 
 func constant(s string) func() string { return func() string { return s } }

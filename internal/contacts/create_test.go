@@ -1,6 +1,7 @@
 package contacts_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -85,7 +86,7 @@ func TestCreateContact(t *testing.T) {
 		{Name: "unknown org", Method: "POST", URL: "/api/v1/orgs/nope/contacts/", Token: tok, Body: `{"display_name":"x"}`,
 			ExpectedStatus: 404, ExpectedBody: []string{`{"detail":"Organization not found"}`}},
 	})
-	if n := scalar[int64](t, e.s, `SELECT n FROM contact_counts c JOIN organizations o ON o.id = c.organization_id WHERE o.slug = $1`, e.org); n != 10 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT n FROM contact_counts c JOIN organizations o ON o.id = c.organization_id WHERE o.slug = $1`, e.org); n != 10 {
 		t.Fatalf("contact_counts = %d, want 10", n)
 	}
 }
@@ -97,7 +98,7 @@ func TestSlugsAreUniquePerOrg(t *testing.T) {
 	bob := e.s.CreateUser(t, "bob")
 	a := e.create(t, `{"display_name":"Grace Hopper"}`)
 	code, body := e.call(t, "POST", "/api/v1/orgs/"+bob.PersonalOrg+"/contacts/", bob.Token, `{"display_name":"Grace Hopper"}`)
-	if code != 201 || decode[contacts.ContactOut](t, body).Slug != a.Slug {
+	if code != 201 || testutil.Decode[contacts.ContactOut](t, body).Slug != a.Slug {
 		t.Fatalf("other org: %d %s", code, body)
 	}
 }
@@ -117,7 +118,7 @@ func TestConcurrentCreatesGetDistinctSlugs(t *testing.T) {
 				return
 			}
 			var c contacts.ContactOut
-			if err := jsonUnmarshal(body, &c); err != nil {
+			if err := json.Unmarshal([]byte(body), &c); err != nil {
 				errs <- err.Error()
 				return
 			}

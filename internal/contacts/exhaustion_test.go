@@ -7,6 +7,7 @@ import (
 	"apistarter/internal/apperr"
 	"apistarter/internal/contacts"
 	"apistarter/internal/orgs"
+	"apistarter/internal/testutil"
 )
 
 // When base, base-1 … base-499 and every retry slug are taken, create
@@ -14,8 +15,8 @@ import (
 func TestCreateAnswers409WhenSlugsAreExhausted(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	orgID := scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, e.org)
-	exec(t, e.s, `INSERT INTO contacts (organization_id, display_name, slug)
+	orgID := testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, e.org)
+	testutil.Exec(t, e.s, `INSERT INTO contacts (organization_id, display_name, slug)
 		SELECT $1, 'Popular', CASE WHEN g = 0 THEN 'popular' ELSE 'popular-' || g END FROM generate_series(0, 499) g`, orgID)
 	svc := contacts.NewService(e.s.App.DB, func(key string) string { return "http://media.test/" + key })
 	svc.SetRandomSlug(func(base string) string { return base + "-deadbeef" })
@@ -31,7 +32,7 @@ func TestCreateAnswers409WhenSlugsAreExhausted(t *testing.T) {
 	if !ok || ae.GetStatus() != 409 || ae.Detail != "A contact with this slug already exists." {
 		t.Fatalf("second create: %v, want the 409", err)
 	}
-	if n := scalar[int64](t, e.s, `SELECT n FROM contact_counts WHERE organization_id = $1`, orgID); n != 501 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT n FROM contact_counts WHERE organization_id = $1`, orgID); n != 501 {
 		t.Fatalf("contact_counts = %d, want 501", n)
 	}
 }

@@ -20,7 +20,7 @@ func (e *env) list(t testing.TB, query string) page {
 	if code != 200 {
 		t.Fatalf("list ?%s: %d %s", query, code, body)
 	}
-	return decode[page](t, body)
+	return testutil.Decode[page](t, body)
 }
 
 func names(p page) []string {
@@ -172,7 +172,7 @@ func TestListEmbedsTags(t *testing.T) {
 	e := newEnv(t)
 	a := e.create(t, `{"display_name":"A"}`)
 	e.create(t, `{"display_name":"B"}`)
-	if code, body := e.call(t, "POST", "/api/v1/orgs/"+e.org+"/tags/contacts/contact/"+itoa(a.ID)+"/", e.owner.Token, `["vip","Alpha"]`); code != 200 {
+	if code, body := e.call(t, "POST", "/api/v1/orgs/"+e.org+"/tags/contacts/contact/"+testutil.Itoa(a.ID)+"/", e.owner.Token, `["vip","Alpha"]`); code != 200 {
 		t.Fatalf("assign: %d %s", code, body)
 	}
 	p := e.list(t, "")
@@ -198,7 +198,7 @@ func TestPagingWhileInsertingIsStable(t *testing.T) {
 		before := e.list(t, "limit=500&sort_order="+order)
 		seen := map[int64]bool{}
 		for offset := 0; ; offset += 7 {
-			p := e.list(t, "limit=7&sort_order="+order+"&offset="+itoa(int64(offset)))
+			p := e.list(t, "limit=7&sort_order="+order+"&offset="+testutil.Itoa(int64(offset)))
 			if len(p.Items) == 0 {
 				break
 			}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"apistarter/internal/testutil"
 )
 
 // referenceSearch is contact search written out the straightforward way:
@@ -84,7 +86,7 @@ func TestSearchMatchesReferenceOnTrickyInputs(t *testing.T) {
 	} {
 		e.create(t, b)
 	}
-	orgID := scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, e.org)
+	orgID := testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, e.org)
 	searches := []string{
 		// non-ASCII case folding, either side
 		"ärger", "ÖL", "jÜRGEN", "straẞe", "STRASSE", "ß", "ẞ", "σίσυφος", "ΟΣ", "ος", "ς", "İSTANBUL", "istanbul", "ı", "I",

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"apistarter/internal/contacts"
+	"apistarter/internal/testutil"
 )
 
 // The search conditions are answered by the org's trigram index when a
@@ -15,13 +16,13 @@ import (
 func TestSearchPlanUsesTrigramIndex(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	orgID := scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, e.org)
-	exec(t, e.s, `INSERT INTO contacts (organization_id, display_name, slug, first_name, last_name, email, notes)
+	orgID := testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, e.org)
+	testutil.Exec(t, e.s, `INSERT INTO contacts (organization_id, display_name, slug, first_name, last_name, email, notes)
 		SELECT $1, f || ' ' || l, 'p-' || i, f, l, lower(f) || '.' || i || '@example.com', 'order ' || i
 		FROM generate_series(1, 5000) i,
 		LATERAL (SELECT CASE i % 150 WHEN 0 THEN 'Grace' ELSE 'First' || i % 70 END f,
 			CASE i % 200 WHEN 0 THEN 'Smith' WHEN 1 THEN 'Hopper' ELSE 'Other' || i % 300 END l) n`, orgID)
-	exec(t, e.s, `ANALYZE contacts`)
+	testutil.Exec(t, e.s, `ANALYZE contacts`)
 	for _, c := range []struct {
 		terms []string
 		index bool

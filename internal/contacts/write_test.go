@@ -86,7 +86,7 @@ func TestGetReplacePatchDeleteContact(t *testing.T) {
 			ExpectedBody: []string{"Organization not found"}},
 		{Name: "delete without token", Method: "DELETE", URL: bobs + "bob-contact/", ExpectedStatus: 401},
 	})
-	if n := scalar[int64](t, e.s, `SELECT count(*) FROM contacts WHERE slug = 'bob-contact'`); n != 1 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM contacts WHERE slug = 'bob-contact'`); n != 1 {
 		t.Fatalf("bob's contact was touched: %d rows", n)
 	}
 }
@@ -100,14 +100,14 @@ func TestDeleteContactCleansRelationsAndAvatar(t *testing.T) {
 	other := e.create(t, `{"display_name":"Other"}`)
 	tagURL := "/api/v1/orgs/" + e.org + "/tags/contacts/contact/"
 	for _, id := range []int64{c.ID, other.ID} {
-		if code, body := e.call(t, "POST", tagURL+itoa(id)+"/", e.owner.Token, `["vip","newsletter"]`); code != 200 {
+		if code, body := e.call(t, "POST", tagURL+testutil.Itoa(id)+"/", e.owner.Token, `["vip","newsletter"]`); code != 200 {
 			t.Fatalf("assign: %d %s", code, body)
 		}
 	}
-	exec(t, e.s, `UPDATE contacts SET avatar_path = 'public/avatars/contacts/abc.webp' WHERE id = $1`, c.ID)
+	testutil.Exec(t, e.s, `UPDATE contacts SET avatar_path = 'public/avatars/contacts/abc.webp' WHERE id = $1`, c.ID)
 
 	code, body := e.call(t, "GET", e.base+c.Slug+"/", e.owner.Token, "")
-	got := decode[contacts.ContactOut](t, body)
+	got := testutil.Decode[contacts.ContactOut](t, body)
 	if code != 200 || got.AvatarURL == nil || *got.AvatarURL != e.s.App.Cfg.PublicMediaBaseURL+"/public/avatars/contacts/abc.webp" ||
 		*got.LargeAvatarURL != e.s.App.Cfg.PublicMediaBaseURL+"/public/avatars/contacts/abc_lg.webp" || len(got.Tags) != 2 {
 		t.Fatalf("before delete: %d %s", code, body)
@@ -115,19 +115,19 @@ func TestDeleteContactCleansRelationsAndAvatar(t *testing.T) {
 	if code, body := e.call(t, "DELETE", e.base+c.Slug+"/", e.owner.Token, ""); code != 200 {
 		t.Fatalf("delete: %d %s", code, body)
 	}
-	if n := scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE target_type = 'contacts.contact' AND object_id = $1`, c.ID); n != 0 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE target_type = 'contacts.contact' AND object_id = $1`, c.ID); n != 0 {
 		t.Errorf("%d tag assignments left behind", n)
 	}
-	if n := scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE object_id = $1`, other.ID); n != 2 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE object_id = $1`, other.ID); n != 2 {
 		t.Errorf("other contact has %d assignments, want 2", n)
 	}
-	if n := scalar[int64](t, e.s, `SELECT count(*) FROM tags`); n != 2 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tags`); n != 2 {
 		t.Errorf("%d tags, want 2 (tags outlive assignments)", n)
 	}
-	if n := scalar[int64](t, e.s, `SELECT n FROM contact_counts`); n != 1 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT n FROM contact_counts`); n != 1 {
 		t.Errorf("contact_counts = %d, want 1", n)
 	}
-	payloads := scalar[[]string](t, e.s, `SELECT coalesce(array_agg(payload::text), '{}') FROM outbox WHERE task_type = 'storage:delete'`)
+	payloads := testutil.Scalar[[]string](t, e.s, `SELECT coalesce(array_agg(payload::text), '{}') FROM outbox WHERE task_type = 'storage:delete'`)
 	if len(payloads) != 1 {
 		t.Fatalf("storage:delete tasks = %v, want exactly one", payloads)
 	}
@@ -136,7 +136,7 @@ func TestDeleteContactCleansRelationsAndAvatar(t *testing.T) {
 		p.Keys[0] != "public/avatars/contacts/abc.webp" || p.Keys[1] != "public/avatars/contacts/abc_lg.webp" {
 		t.Fatalf("payload = %s", payloads[0])
 	}
-	if q := scalar[string](t, e.s, `SELECT queue FROM outbox WHERE task_type = 'storage:delete'`); q != "maintenance" {
+	if q := testutil.Scalar[string](t, e.s, `SELECT queue FROM outbox WHERE task_type = 'storage:delete'`); q != "maintenance" {
 		t.Fatalf("queue = %q", q)
 	}
 }
@@ -149,7 +149,7 @@ func TestDeleteContactWithoutAvatarSchedulesNothing(t *testing.T) {
 	if code, body := e.call(t, "DELETE", e.base+c.Slug+"/", e.owner.Token, ""); code != 200 {
 		t.Fatalf("delete: %d %s", code, body)
 	}
-	if n := scalar[int64](t, e.s, `SELECT count(*) FROM outbox WHERE task_type = 'storage:delete'`); n != 0 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM outbox WHERE task_type = 'storage:delete'`); n != 0 {
 		t.Fatalf("%d storage:delete tasks", n)
 	}
 }

@@ -43,7 +43,7 @@ func BenchmarkExport(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				id := uuid.New()
-				execSQL(b, s, `INSERT INTO export_jobs (id, organization_id, requested_by_id) VALUES ($1, $2, $3)`, id, orgID, owner.ID)
+				testutil.Exec(b, s, `INSERT INTO export_jobs (id, organization_id, requested_by_id) VALUES ($1, $2, $3)`, id, orgID, owner.ID)
 				runtime.GC()
 				resetPeakRSS()
 				stop := sampleHeap()
@@ -77,12 +77,12 @@ func BenchmarkExport(b *testing.B) {
 // server-side.
 func seedBench(b *testing.B, s *testutil.Server, orgID, creatorID int64, n int) {
 	b.Helper()
-	execSQL(b, s, `INSERT INTO contacts (organization_id, creator_id, display_name, slug, first_name, last_name, email, location, phone, notes)
+	testutil.Exec(b, s, `INSERT INTO contacts (organization_id, creator_id, display_name, slug, first_name, last_name, email, location, phone, notes)
 		SELECT $1, $2, 'Contact ' || g, 'contact-' || g, 'First' || g, 'Last' || g, 'c' || g || '@example.com',
 		       'City ' || (g % 100), '+1555' || lpad(g::text, 7, '0'), 'Met at conference ' || (g % 37) || '; follow up about order ' || g
 		FROM generate_series(1, $3::int) g`, orgID, creatorID, n)
-	execSQL(b, s, `INSERT INTO tags (organization_id, name, slug) SELECT $1, 'Tag ' || g, 'tag-' || g FROM generate_series(0, 19) g`, orgID)
-	execSQL(b, s, `INSERT INTO tagged_items (tag_id, target_type, object_id)
+	testutil.Exec(b, s, `INSERT INTO tags (organization_id, name, slug) SELECT $1, 'Tag ' || g, 'tag-' || g FROM generate_series(0, 19) g`, orgID)
+	testutil.Exec(b, s, `INSERT INTO tagged_items (tag_id, target_type, object_id)
 		SELECT t.id, 'contacts.contact', c.id FROM contacts c
 		JOIN tags t ON t.organization_id = c.organization_id AND t.slug = 'tag-' || (c.id % 20)
 		WHERE c.organization_id = $1`, orgID)
@@ -93,9 +93,9 @@ func seedBench(b *testing.B, s *testutil.Server, orgID, creatorID int64, n int) 
 		if err := s.App.Storage.Private.Put(context.Background(), key, bytes.NewReader(img), int64(len(img)), ""); err != nil {
 			b.Fatal(err)
 		}
-		execSQL(b, s, `INSERT INTO images (organization_id, creator_id, file, title) VALUES ($1, $2, $3, $4)`, orgID, creatorID, key, fmt.Sprint("image ", i))
+		testutil.Exec(b, s, `INSERT INTO images (organization_id, creator_id, file, title) VALUES ($1, $2, $3, $4)`, orgID, creatorID, key, fmt.Sprint("image ", i))
 	}
-	execSQL(b, s, `ANALYZE contacts, tags, tagged_items, images`)
+	testutil.Exec(b, s, `ANALYZE contacts, tags, tagged_items, images`)
 }
 
 // sampleHeap samples HeapInuse every 5 ms until the returned func is called;

@@ -16,15 +16,12 @@ import (
 
 func TestAdminExportIsBuiltEmailedAndDownloadsTheWholeOrgOnly(t *testing.T) {
 	t.Parallel()
-	smtp, opts := mailServer(t)
-	s := testutil.NewServer(t, opts...)
-	owner := s.CreateUser(t, "owner")
+	s, smtp, owner, orgID := newMailedOrg(t)
 	admin := s.CreateUser(t, "admin")
 	member := s.CreateUser(t, "member")
-	orgID := s.CreateGroupOrg(t, owner, "acme")
 	s.AddMember(t, "acme", admin, "admin")
 	s.AddMember(t, "acme", member, "member")
-	mustExec(t, s, `INSERT INTO invitations (organization_id, email, role, token_hash, invited_by_id, expires_at)
+	testutil.Exec(t, s, `INSERT INTO invitations (organization_id, email, role, token_hash, invited_by_id, expires_at)
 		VALUES ($1, 'invitee@example.com', 'member', repeat('a', 64), $2, now() + interval '7 days')`, orgID, owner.ID)
 	want := seedOrg(t, s, orgID, owner.ID, 40, 4, 5)
 	// A missing object: listed in the manifest, not fatal.
@@ -36,8 +33,7 @@ func TestAdminExportIsBuiltEmailedAndDownloadsTheWholeOrgOnly(t *testing.T) {
 	other := seedOrg(t, s, otherID, otherOwner.ID, 7, 2, 2)
 
 	startWorker(t, s)
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", admin.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, "acme", admin.Token)
 	msgs := smtp.WaitFor(t, 1, 30*time.Second)
 	waitStatus(t, s, id, "ready", 5*time.Second)
 
@@ -162,7 +158,7 @@ func TestAdminExportIsBuiltEmailedAndDownloadsTheWholeOrgOnly(t *testing.T) {
 	}
 
 	// The single-job GET signs a short link; the list never does.
-	job := decode[map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/acme/exports/"+id+"/", owner.Token, nil, nil))
+	job := testutil.DecodeResponse[map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/acme/exports/"+id+"/", owner.Token, nil, nil))
 	link, _ := job["download_url"].(string)
 	if job["status"] != "ready" || link == "" || job["expires_at"] == nil || job["completed_at"] == nil {
 		t.Fatalf("ready job: %v", job)
@@ -176,7 +172,7 @@ func TestAdminExportIsBuiltEmailedAndDownloadsTheWholeOrgOnly(t *testing.T) {
 		resp2.Header.Get("Cache-Control") != "private, no-store" || !strings.HasPrefix(resp2.Header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("download_url: %d %v", resp2.StatusCode, resp2.Header)
 	}
-	list := decode[[]map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
+	list := testutil.DecodeResponse[[]map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
 	if len(list) != 1 || list[0]["download_url"] != nil {
 		t.Errorf("list: %v", list)
 	}

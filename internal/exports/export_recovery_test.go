@@ -24,8 +24,7 @@ func TestExportKilledMidRunIsRecoveredAndCompletesOnce(t *testing.T) {
 	owner := s.CreateUser(t, "owner")
 	orgID := s.CreateGroupOrg(t, owner, "acme")
 	seedOrg(t, s, orgID, owner.ID, 30, 2, 3)
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, "acme", owner.Token)
 
 	marker := filepath.Join(t.TempDir(), "mid-run")
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -39,7 +38,7 @@ func TestExportKilledMidRunIsRecoveredAndCompletesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitFor(t, 30*time.Second, "the child runner to reach mid-run", func() bool {
+	testutil.Eventually(t, 30*time.Second, "the child runner to reach mid-run", func() bool {
 		_, err := os.Stat(marker)
 		return err == nil
 	})
@@ -53,7 +52,7 @@ func TestExportKilledMidRunIsRecoveredAndCompletesOnce(t *testing.T) {
 	}
 
 	svc := s.App.ExportsService()
-	waitFor(t, 30*time.Second, "recovery to re-queue the job", func() bool {
+	testutil.Eventually(t, 30*time.Second, "recovery to re-queue the job", func() bool {
 		res, err := svc.RecoverStale(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -64,10 +63,10 @@ func TestExportKilledMidRunIsRecoveredAndCompletesOnce(t *testing.T) {
 
 	startWorker(t, s)
 	waitStatus(t, s, id, "ready", 30*time.Second)
-	waitFor(t, 30*time.Second, "every export task to finish", func() bool {
-		return countRows(t, s, `SELECT count(*) FROM outbox WHERE task_type = 'export:run' AND completed_at IS NULL`) == 0
+	testutil.Eventually(t, 30*time.Second, "every export task to finish", func() bool {
+		return testutil.Scalar[int64](t, s, `SELECT count(*) FROM outbox WHERE task_type = 'export:run' AND completed_at IS NULL`) == 0
 	})
-	if n := countRows(t, s, `SELECT attempt_count FROM export_jobs WHERE id = $1`, id); n != 2 {
+	if n := testutil.Scalar[int64](t, s, `SELECT attempt_count FROM export_jobs WHERE id = $1`, id); n != 2 {
 		t.Errorf("attempt_count %d, want 2 (the killed run and the one that completed)", n)
 	}
 	var keys []string
@@ -104,8 +103,7 @@ func TestExportCompletesAfterRedisIsFlushed(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+owner.PersonalOrg+"/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, owner.PersonalOrg, owner.Token)
 	relay := s.App.NewRelay()
 	if n, err := relay.RelayOnce(context.Background()); err != nil || n != 1 {
 		t.Fatalf("relayed %d (%v), want the export task", n, err)
@@ -115,15 +113,4 @@ func TestExportCompletesAfterRedisIsFlushed(t *testing.T) {
 	}
 	startWorker(t, s)
 	waitStatus(t, s, id, "ready", 30*time.Second)
-}
-
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

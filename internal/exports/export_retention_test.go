@@ -16,14 +16,10 @@ import (
 // job turns expired and the emailed link stops working.
 func TestExpiredExportIsDeletedAndItsLinkStopsWorking(t *testing.T) {
 	t.Parallel()
-	smtp, opts := mailServer(t)
-	s := testutil.NewServer(t, opts...)
-	owner := s.CreateUser(t, "owner")
-	orgID := s.CreateGroupOrg(t, owner, "acme")
+	s, smtp, owner, orgID := newMailedOrg(t)
 	seedOrg(t, s, orgID, owner.ID, 3, 1, 1)
 	startWorker(t, s)
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, "acme", owner.Token)
 	link := emailedLink(t, s, smtp.WaitFor(t, 1, 30*time.Second)[0].Text)
 	waitStatus(t, s, id, "ready", 5*time.Second)
 	if status, _ := download(t, link); status != http.StatusOK {
@@ -41,7 +37,7 @@ func TestExpiredExportIsDeletedAndItsLinkStopsWorking(t *testing.T) {
 	if !strings.Contains(out.String(), "expired=0") {
 		t.Fatalf("an unexpired export was cleaned up: %s", out.String())
 	}
-	execSQL(t, s, `UPDATE export_jobs SET expires_at = now() - interval '1 second' WHERE id = $1`, id)
+	testutil.Exec(t, s, `UPDATE export_jobs SET expires_at = now() - interval '1 second' WHERE id = $1`, id)
 	out.Reset()
 	if err := s.App.JobsRun(context.Background(), exports.JobCleanupExpired, &out); err != nil {
 		t.Fatal(err)
@@ -50,7 +46,7 @@ func TestExpiredExportIsDeletedAndItsLinkStopsWorking(t *testing.T) {
 		t.Fatalf("jobs run output: %s", out.String())
 	}
 	waitStatus(t, s, id, "expired", time.Second)
-	if n := countRows(t, s, `SELECT count(*) FROM export_jobs WHERE id = $1 AND object_key = ''`, id); n != 1 {
+	if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM export_jobs WHERE id = $1 AND object_key = ''`, id); n != 1 {
 		t.Error("object_key kept after expiry")
 	}
 	if ok, err := s.App.Storage.Private.Exists(context.Background(), key); err != nil || ok {
@@ -59,7 +55,7 @@ func TestExpiredExportIsDeletedAndItsLinkStopsWorking(t *testing.T) {
 	if status, _ := download(t, link); status != http.StatusNotFound && status != http.StatusForbidden {
 		t.Errorf("emailed link after expiry: %d", status)
 	}
-	job := decode[map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/acme/exports/"+id+"/", owner.Token, nil, nil))
+	job := testutil.DecodeResponse[map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/acme/exports/"+id+"/", owner.Token, nil, nil))
 	if job["status"] != "expired" || job["download_url"] != nil {
 		t.Errorf("expired job: %v", job)
 	}

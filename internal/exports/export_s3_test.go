@@ -27,8 +27,7 @@ import (
 func TestExportToS3IsStreamedPresignedAndExpired(t *testing.T) {
 	t.Parallel()
 	endpoint := fakeS3(t)
-	smtp, opts := mailServer(t)
-	opts = append(opts,
+	s, smtp, owner, orgID := newMailedOrg(t,
 		testutil.WithEnv("STORAGE_BACKEND", "s3"),
 		testutil.WithEnv("S3_ENDPOINT", endpoint),
 		testutil.WithEnv("S3_USE_SSL", "false"),
@@ -36,16 +35,12 @@ func TestExportToS3IsStreamedPresignedAndExpired(t *testing.T) {
 		testutil.WithEnv("S3_ACCESS_KEY", "test-access-key"),
 		testutil.WithEnv("S3_SECRET_KEY", "test-secret-key-0123456789"),
 	)
-	s := testutil.NewServer(t, opts...)
 	if err := s.App.Storage.EnsureBuckets(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	owner := s.CreateUser(t, "owner")
-	orgID := s.CreateGroupOrg(t, owner, "acme")
 	want := seedOrg(t, s, orgID, owner.ID, 12, 2, 2)
 	startWorker(t, s)
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, "acme", owner.Token)
 
 	text := smtp.WaitFor(t, 1, 30*time.Second)[0].Text
 	link := linkRe.FindString(text)
@@ -65,7 +60,7 @@ func TestExportToS3IsStreamedPresignedAndExpired(t *testing.T) {
 		t.Errorf("counts %v", man.Counts)
 	}
 
-	execSQL(t, s, `UPDATE export_jobs SET expires_at = now() - interval '1 second' WHERE id = $1`, id)
+	testutil.Exec(t, s, `UPDATE export_jobs SET expires_at = now() - interval '1 second' WHERE id = $1`, id)
 	var out bytes.Buffer
 	if err := s.App.JobsRun(context.Background(), exports.JobCleanupExpired, &out); err != nil || !strings.Contains(out.String(), "expired=1") {
 		t.Fatalf("cleanup: %s %v", out.String(), err)

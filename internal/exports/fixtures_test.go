@@ -3,7 +3,6 @@ package exports_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,11 +66,11 @@ func seedOrg(t testing.TB, s *testutil.Server, orgID, creatorID int64, contacts,
 		d.Tags = append(d.Tags, id)
 		for j, c := range d.Contacts {
 			if j%(i+2) == 0 {
-				mustExec(t, s, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'contacts.contact', $2)`, id, c)
+				testutil.Exec(t, s, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'contacts.contact', $2)`, id, c)
 				d.Assignments++
 			}
 		}
-		mustExec(t, s, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'organizations.organization', $2)`, id, orgID)
+		testutil.Exec(t, s, `INSERT INTO tagged_items (tag_id, target_type, object_id) VALUES ($1, 'organizations.organization', $2)`, id, orgID)
 		d.Assignments++
 	}
 	for i := range images {
@@ -85,7 +84,7 @@ func seedOrg(t testing.TB, s *testutil.Server, orgID, creatorID int64, contacts,
 		d.Images = append(d.Images, id)
 		d.ImageKeys = append(d.ImageKeys, key)
 		if i%2 == 0 && len(d.Contacts) > 0 {
-			mustExec(t, s, `INSERT INTO image_relations (image_id, target_type, object_id, is_cover, "order") VALUES ($1, 'contacts.contact', $2, true, 0)`, id, d.Contacts[i%len(d.Contacts)])
+			testutil.Exec(t, s, `INSERT INTO image_relations (image_id, target_type, object_id, is_cover, "order") VALUES ($1, 'contacts.contact', $2, true, 0)`, id, d.Contacts[i%len(d.Contacts)])
 			d.Relations++
 		}
 	}
@@ -103,9 +102,17 @@ func putObject(t testing.TB, s *testutil.Server, public bool, key, body string) 
 	}
 }
 
-func mustExec(t testing.TB, s *testutil.Server, sql string, args ...any) {
+// requestExport starts an export of the org with slug as the holder of
+// token and returns the job's id.
+func requestExport(t testing.TB, s *testutil.Server, slug, token string) string {
 	t.Helper()
-	execSQL(t, s, sql, args...)
+	job := testutil.DecodeResponse[struct {
+		ID string `json:"id"`
+	}](t, s.Do(t, "POST", "/api/v1/orgs/"+slug+"/exports/", token, nil, nil))
+	if job.ID == "" {
+		t.Fatal("export accepted without a job id")
+	}
+	return job.ID
 }
 
 // startWorker runs the app's worker (with its outbox relay) until the test
@@ -133,21 +140,26 @@ func mailServer(t testing.TB) (*mailtest.Server, []testutil.Option) {
 	}
 }
 
+// newMailedOrg is a server whose mail goes to smtp, with the group org
+// "acme" of owner; opts adjust the server further.
+func newMailedOrg(t testing.TB, opts ...testutil.Option) (s *testutil.Server, smtp *mailtest.Server, owner *testutil.User, orgID int64) {
+	t.Helper()
+	smtp, mail := mailServer(t)
+	s = testutil.NewServer(t, append(mail, opts...)...)
+	owner = s.CreateUser(t, "owner")
+	return s, smtp, owner, s.CreateGroupOrg(t, owner, "acme")
+}
+
 // waitStatus polls the job until it has status, or fails the test.
 func waitStatus(t testing.TB, s *testutil.Server, id, status string, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
 	var got string
-	for time.Now().Before(deadline) {
-		if err := s.App.DB.QueryRow(context.Background(), `SELECT status FROM export_jobs WHERE id = $1`, id).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got == status {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testutil.Poll(timeout, func() bool {
+		got = testutil.Scalar[string](t, s, `SELECT status FROM export_jobs WHERE id = $1`, id)
+		return got == status
+	}) {
+		t.Fatalf("job %s is %s after %s, want %s", id, got, timeout, status)
 	}
-	t.Fatalf("job %s is %s after %s, want %s", id, got, timeout, status)
 }
 
 var linkRe = regexp.MustCompile(`https?://\S+`)
@@ -190,5 +202,3 @@ func download(t testing.TB, link string) (int, []byte) {
 }
 
 func readerAt(b []byte) (*bytes.Reader, int64) { return bytes.NewReader(b), int64(len(b)) }
-
-func decodeBody(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }

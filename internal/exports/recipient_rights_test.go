@@ -15,7 +15,7 @@ import (
 // readyMailsTo counts export-ready emails queued for to.
 func readyMailsTo(t testing.TB, s *testutil.Server, to string) int64 {
 	t.Helper()
-	return countRows(t, s, `SELECT count(*) FROM outbox WHERE task_type = 'email:send'
+	return testutil.Scalar[int64](t, s, `SELECT count(*) FROM outbox WHERE task_type = 'email:send'
 		AND payload->'to'->>0 = $1 AND payload->>'text' LIKE '%export%'`, to)
 }
 
@@ -28,7 +28,7 @@ func runExport(t testing.TB, s *testutil.Server, id string) {
 
 func getJob(t testing.TB, s *testutil.Server, slug, id string, u *testutil.User) map[string]any {
 	t.Helper()
-	return decode[map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/"+slug+"/exports/"+id+"/", u.Token, nil, nil))
+	return testutil.DecodeResponse[map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/"+slug+"/exports/"+id+"/", u.Token, nil, nil))
 }
 
 // The link to the whole org's archive is mailed only to a requester who is
@@ -53,7 +53,7 @@ func TestExportReadyEmailNeedsTheRequesterToStillBeAdmin(t *testing.T) {
 				Token: owner.Token, ExpectedStatus: 204}})
 		}, exports.NoticeRequesterNoRights},
 		{"deactivated", func(t *testing.T, _ string, admin *testutil.User) {
-			execSQL(t, s, `UPDATE users SET is_active = false WHERE id = $1`, admin.ID)
+			testutil.Exec(t, s, `UPDATE users SET is_active = false WHERE id = $1`, admin.ID)
 		}, exports.NoticeRequesterGone},
 	}
 	for i, c := range cases {
@@ -63,7 +63,7 @@ func TestExportReadyEmailNeedsTheRequesterToStillBeAdmin(t *testing.T) {
 			seedOrg(t, s, orgID, owner.ID, 2, 1, 1)
 			admin := s.CreateUser(t, "admin"+string(rune('a'+i)))
 			s.AddMember(t, slug, admin, "admin")
-			id := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+slug+"/exports/", admin.Token, nil, nil))["id"].(string)
+			id := requestExport(t, s, slug, admin.Token)
 
 			c.change(t, slug, admin)
 			runExport(t, s, id)
@@ -75,7 +75,7 @@ func TestExportReadyEmailNeedsTheRequesterToStillBeAdmin(t *testing.T) {
 			if n := readyMailsTo(t, s, admin.Email); n != want {
 				t.Fatalf("%d ready emails to the requester, want %d", n, want)
 			}
-			if n := countRows(t, s, `SELECT count(*) FROM outbox WHERE task_type = 'email:send' AND payload::text LIKE '%Org ' || $1 || '%'`, slug); n != want {
+			if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM outbox WHERE task_type = 'email:send' AND payload::text LIKE '%Org ' || $1 || '%'`, slug); n != want {
 				t.Fatalf("%d emails about the org, want %d", n, want)
 			}
 			job := getJob(t, s, slug, id, owner)
@@ -97,7 +97,7 @@ func TestExportRetryMakesTheRetryingAdminTheRecipient(t *testing.T) {
 	seedOrg(t, s, orgID, owner.ID, 2, 1, 1)
 	s.AddMember(t, "acme", first, "admin")
 	s.AddMember(t, "acme", second, "admin")
-	id := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", first.Token, nil, nil))["id"].(string)
+	id := requestExport(t, s, "acme", first.Token)
 	setStatus(t, s, id, "failed")
 	s.Run(t, []testutil.Scenario{
 		{Name: "first admin demoted", Method: "PATCH", URL: "/api/v1/orgs/acme/members/" + first.Slug + "/", Token: owner.Token,
@@ -133,7 +133,7 @@ func TestExportCreationAndRetryAreLimitedPerUser(t *testing.T) {
 	other := s.CreateUser(t, "other")
 	s.CreateGroupOrg(t, owner, "acme")
 	s.AddMember(t, "acme", other, "admin")
-	id := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))["id"].(string)
+	id := requestExport(t, s, "acme", owner.Token)
 	setStatus(t, s, id, "failed")
 	retry := "/api/v1/orgs/acme/exports/" + id + "/retry/"
 	s.Run(t, []testutil.Scenario{

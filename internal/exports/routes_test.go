@@ -41,7 +41,7 @@ func TestExportRoutesFollowTheRoleMatrixAndRetryRules(t *testing.T) {
 				}
 			}},
 	})
-	if n := countRows(t, s, `SELECT count(*) FROM outbox WHERE task_type = 'export:run'`); n != 1 {
+	if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM outbox WHERE task_type = 'export:run'`); n != 1 {
 		t.Fatalf("%d export tasks in the outbox, want 1", n)
 	}
 	s.Run(t, []testutil.Scenario{
@@ -68,15 +68,15 @@ func TestExportRoutesFollowTheRoleMatrixAndRetryRules(t *testing.T) {
 			ExpectedBody: []string{`"status":"pending"`, `"error_message":""`}},
 		{Name: "a stale processing job is re-queued", Method: "POST", URL: "/api/v1/orgs/acme/exports/" + first + "/retry/", Token: owner.Token,
 			Before: func(t testing.TB) {
-				execSQL(t, s, `UPDATE export_jobs SET status = 'processing', heartbeat_at = now() - interval '2 hours' WHERE id = $1`, first)
+				testutil.Exec(t, s, `UPDATE export_jobs SET status = 'processing', heartbeat_at = now() - interval '2 hours' WHERE id = $1`, first)
 			}, ExpectedStatus: 202, ExpectedBody: []string{`"status":"pending"`}},
 		{Name: "a quiet job whose runner holds the lock is not stale", Method: "POST", URL: "/api/v1/orgs/acme/exports/" + first + "/retry/", Token: owner.Token,
 			Before: func(t testing.TB) {
-				execSQL(t, s, `UPDATE export_jobs SET status = 'processing', heartbeat_at = now() - interval '2 hours' WHERE id = $1`, first)
+				testutil.Exec(t, s, `UPDATE export_jobs SET status = 'processing', heartbeat_at = now() - interval '2 hours' WHERE id = $1`, first)
 				holdRunLock(t, s, first)
 			}, ExpectedStatus: 409},
 	})
-	if n := countRows(t, s, `SELECT count(*) FROM outbox WHERE task_type = 'export:run'`); n != 3 {
+	if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM outbox WHERE task_type = 'export:run'`); n != 3 {
 		t.Errorf("%d export tasks in the outbox, want 3 (create and two retries)", n)
 	}
 }
@@ -86,11 +86,9 @@ func TestRetryOfAFailedJobWhileAnotherIsActiveConflicts(t *testing.T) {
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
 	org := owner.PersonalOrg
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+org+"/exports/", owner.Token, nil, nil))
-	old := resp["id"].(string)
+	old := requestExport(t, s, org, owner.Token)
 	setStatus(t, s, old, "failed")
-	resp = decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+org+"/exports/", owner.Token, nil, nil))
-	if resp["id"] == old {
+	if requestExport(t, s, org, owner.Token) == old {
 		t.Fatal("a failed job blocked a new export")
 	}
 	s.Run(t, []testutil.Scenario{{Name: "retry conflicts with the active job", Method: "POST",
@@ -104,20 +102,19 @@ func TestExportListIsNewestFirstAndPaginated(t *testing.T) {
 	org := owner.PersonalOrg
 	var ids []string
 	for range 3 {
-		resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+org+"/exports/", owner.Token, nil, nil))
-		id := resp["id"].(string)
+		id := requestExport(t, s, org, owner.Token)
 		setStatus(t, s, id, "failed") // frees the org for the next one
 		ids = append(ids, id)
 	}
-	list := decode[[]map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/"+org+"/exports/?limit=2", owner.Token, nil, nil))
+	list := testutil.DecodeResponse[[]map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/"+org+"/exports/?limit=2", owner.Token, nil, nil))
 	if len(list) != 2 || list[0]["id"] != ids[2] || list[1]["id"] != ids[1] {
 		t.Fatalf("page 1 = %v, want %v then %v", list, ids[2], ids[1])
 	}
-	list = decode[[]map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/"+org+"/exports/?limit=2&offset=2", owner.Token, nil, nil))
+	list = testutil.DecodeResponse[[]map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/"+org+"/exports/?limit=2&offset=2", owner.Token, nil, nil))
 	if len(list) != 1 || list[0]["id"] != ids[0] {
 		t.Fatalf("page 2 = %v, want %v", list, ids[0])
 	}
-	list = decode[[]map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/"+org+"/exports/?offset=5", owner.Token, nil, nil))
+	list = testutil.DecodeResponse[[]map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/"+org+"/exports/?offset=5", owner.Token, nil, nil))
 	if list == nil || len(list) != 0 {
 		t.Fatalf("past the end: %v, want []", list)
 	}
@@ -134,38 +131,9 @@ func jobID(t testing.TB, body string) string {
 	return j.ID
 }
 
-func decode[T any](t testing.TB, resp *http.Response) T {
-	t.Helper()
-	defer resp.Body.Close()
-	var v T
-	if resp.StatusCode >= 300 {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func execSQL(t testing.TB, s *testutil.Server, sql string, args ...any) {
-	t.Helper()
-	if _, err := s.App.DB.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("exec %s: %v", sql, err)
-	}
-}
-
-func countRows(t testing.TB, s *testutil.Server, sql string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	if err := s.App.DB.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatalf("count %s: %v", sql, err)
-	}
-	return n
-}
-
 func setStatus(t testing.TB, s *testutil.Server, id, status string) {
 	t.Helper()
-	execSQL(t, s, `UPDATE export_jobs SET status = $2 WHERE id = $1`, id, status)
+	testutil.Exec(t, s, `UPDATE export_jobs SET status = $2 WHERE id = $1`, id, status)
 }
 
 // holdRunLock takes the job's runner lock on a connection of its own, as a

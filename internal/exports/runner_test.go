@@ -2,6 +2,7 @@ package exports_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"sync"
@@ -31,7 +32,7 @@ func TestConcurrentExportRequestsShareOneActiveJob(t *testing.T) {
 				return
 			}
 			var j struct{ ID string }
-			_ = decodeBody(resp, &j)
+			_ = json.NewDecoder(resp.Body).Decode(&j)
 			ids[i] = j.ID
 		})
 	}
@@ -41,10 +42,10 @@ func TestConcurrentExportRequestsShareOneActiveJob(t *testing.T) {
 			t.Fatalf("concurrent requests made several jobs: %v", ids)
 		}
 	}
-	if c := countRows(t, s, `SELECT count(*) FROM export_jobs`); c != 1 {
+	if c := testutil.Scalar[int64](t, s, `SELECT count(*) FROM export_jobs`); c != 1 {
 		t.Errorf("%d jobs, want 1", c)
 	}
-	if c := countRows(t, s, `SELECT count(*) FROM outbox WHERE task_type = 'export:run'`); c != 1 {
+	if c := testutil.Scalar[int64](t, s, `SELECT count(*) FROM outbox WHERE task_type = 'export:run'`); c != 1 {
 		t.Errorf("%d tasks, want 1", c)
 	}
 }
@@ -54,13 +55,12 @@ func TestSecondRunnerOfAJobDoesNothing(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+owner.PersonalOrg+"/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, owner.PersonalOrg, owner.Token)
 	holdRunLock(t, s, id)
 	if err := s.App.ExportsService().Run(context.Background(), uuid.MustParse(id)); err != nil {
 		t.Fatal(err)
 	}
-	if c := countRows(t, s, `SELECT count(*) FROM export_jobs WHERE id = $1 AND status = 'pending' AND attempt_count = 0`, id); c != 1 {
+	if c := testutil.Scalar[int64](t, s, `SELECT count(*) FROM export_jobs WHERE id = $1 AND status = 'pending' AND attempt_count = 0`, id); c != 1 {
 		t.Error("the second runner touched the job")
 	}
 }
@@ -70,14 +70,13 @@ func TestRunnerIgnoresFinishedJobs(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+owner.PersonalOrg+"/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, owner.PersonalOrg, owner.Token)
 	for _, st := range []string{"ready", "failed", "expired"} {
 		setStatus(t, s, id, st)
 		if err := s.App.ExportsService().Run(context.Background(), uuid.MustParse(id)); err != nil {
 			t.Fatal(err)
 		}
-		if c := countRows(t, s, `SELECT count(*) FROM export_jobs WHERE id = $1 AND status = $2 AND attempt_count = 0`, id, st); c != 1 {
+		if c := testutil.Scalar[int64](t, s, `SELECT count(*) FROM export_jobs WHERE id = $1 AND status = $2 AND attempt_count = 0`, id, st); c != 1 {
 			t.Errorf("%s job was run", st)
 		}
 	}
@@ -91,8 +90,7 @@ func TestFailedRunMarksTheJobFailedAndStoresNothing(t *testing.T) {
 	owner := s.CreateUser(t, "owner")
 	orgID := s.CreateGroupOrg(t, owner, "acme")
 	seedOrg(t, s, orgID, owner.ID, 5, 1, 1)
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/acme/exports/", owner.Token, nil, nil))
-	id := resp["id"].(string)
+	id := requestExport(t, s, "acme", owner.Token)
 	deps := s.App.ExportsService().Deps
 	files := 0
 	deps.AfterFile = func(context.Context) error {
@@ -109,7 +107,7 @@ func TestFailedRunMarksTheJobFailedAndStoresNothing(t *testing.T) {
 	if !jobs.IsPermanent(err) {
 		t.Fatalf("run error %v, want a permanent failure", err)
 	}
-	job := decode[map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/acme/exports/"+id+"/", owner.Token, nil, nil))
+	job := testutil.DecodeResponse[map[string]any](t, s.Do(t, "GET", "/api/v1/orgs/acme/exports/"+id+"/", owner.Token, nil, nil))
 	if job["status"] != "failed" || job["error_message"] != "Export generation failed." || job["completed_at"] == nil || job["download_url"] != nil {
 		t.Errorf("failed job: %v", job)
 	}
@@ -126,14 +124,13 @@ func TestHeartbeatStopsARunnerWhoseJobWasTakenAway(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
-	resp := decode[map[string]any](t, s.Do(t, "POST", "/api/v1/orgs/"+owner.PersonalOrg+"/exports/", owner.Token, nil, nil))
-	id := uuid.MustParse(resp["id"].(string))
+	id := uuid.MustParse(requestExport(t, s, owner.PersonalOrg, owner.Token))
 	svc := s.App.ExportsService()
-	execSQL(t, s, `UPDATE export_jobs SET status = 'processing', heartbeat_at = now() - interval '1 hour' WHERE id = $1`, id)
+	testutil.Exec(t, s, `UPDATE export_jobs SET status = 'processing', heartbeat_at = now() - interval '1 hour' WHERE id = $1`, id)
 	if err := exports.Beat(context.Background(), svc, id); err != nil {
 		t.Fatal(err)
 	}
-	if c := countRows(t, s, `SELECT count(*) FROM export_jobs WHERE id = $1 AND heartbeat_at > now() - interval '1 minute'`, id); c != 1 {
+	if c := testutil.Scalar[int64](t, s, `SELECT count(*) FROM export_jobs WHERE id = $1 AND heartbeat_at > now() - interval '1 minute'`, id); c != 1 {
 		t.Error("heartbeat not written")
 	}
 	setStatus(t, s, id.String(), "pending")

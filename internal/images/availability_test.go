@@ -46,19 +46,6 @@ func (g *gatedStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	return g.Storage.Put(ctx, key, r, size, contentType)
 }
 
-// waitFor polls cond until it holds or the deadline passes; it reports
-// whether it held.
-func waitFor(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return cond()
-}
-
 // mountAvatars serves the avatar routes of svc, unthrottled.
 func (e *env) mountAvatars(t *testing.T, svc *avatars.Service) string {
 	t.Helper()
@@ -103,7 +90,7 @@ func TestBulkUploadHoldsNoTransactionDuringImageWork(t *testing.T) {
 			files(2, testutil.PNG(t, 32, 32))...)
 		done <- st
 	}()
-	if !waitFor(10*time.Second, func() bool { return store.waiting.Load() > 0 }) {
+	if !testutil.Poll(10*time.Second, func() bool { return store.waiting.Load() > 0 }) {
 		t.Fatal("upload never reached storage")
 	}
 	if n := e.idleInTx(t); n != 0 {
@@ -113,7 +100,7 @@ func TestBulkUploadHoldsNoTransactionDuringImageWork(t *testing.T) {
 	if st := <-done; st != http.StatusOK {
 		t.Errorf("upload: %d", st)
 	}
-	if n := e.queryInt(t, `SELECT count(*) FROM images`); n != 2 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images`); n != 2 {
 		t.Errorf("%d rows, want 2", n)
 	}
 }
@@ -152,7 +139,7 @@ func TestImageFloodLeavesOtherUsersServed(t *testing.T) {
 			statuses <- fmt.Sprintf("avatar %d: %d %s", i, st, body)
 		}()
 	}
-	reached := waitFor(15*time.Second, func() bool { return private.waiting.Load() >= n && public.waiting.Load() >= n })
+	reached := testutil.Poll(15*time.Second, func() bool { return private.waiting.Load() >= n && public.waiting.Load() >= n })
 	t.Logf("uploads in their storage step: bulk %d, avatar %d of %d each (all reached: %v)", private.waiting.Load(), public.waiting.Load(), n, reached)
 
 	client := &http.Client{Timeout: 5 * time.Second}

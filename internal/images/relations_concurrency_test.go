@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"apistarter/internal/images"
+	"apistarter/internal/testutil"
 )
 
 // Concurrent attaches, reorders and cover changes on one target serialise:
@@ -42,7 +43,7 @@ func TestRelationInvariantsUnderConcurrency(t *testing.T) {
 				case 1: // reorder what we last saw, reversed
 					_, list := e.call(t, "GET", obj+"?limit=500", e.alice.Token, "", nil)
 					var seen []int64
-					for _, it := range decode[struct{ Items []images.RelationOut }](t, list).Items {
+					for _, it := range testutil.Decode[struct{ Items []images.RelationOut }](t, list).Items {
 						seen = append([]int64{it.Image.ID}, seen...)
 					}
 					st, body = e.call(t, "POST", obj+"reorder", e.alice.Token, fmt.Sprintf(`{"image_ids":%s}`, jsonInts(seen)), nil)

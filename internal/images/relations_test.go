@@ -47,7 +47,7 @@ func TestRelationRoutes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	bob := e.s.CreateUser(t, "bob")
-	otherOrg := e.queryInt(t, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg)
+	otherOrg := testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg)
 	i1, i2, i3 := e.insertImage(t, e.orgID, "one"), e.insertImage(t, e.orgID, "two"), e.insertImage(t, e.orgID, "three")
 	foreign := e.insertImage(t, otherOrg, "foreign")
 	c := e.insertContact(t, e.orgID, "carol")
@@ -75,7 +75,7 @@ func TestRelationRoutes(t *testing.T) {
 		{Name: "attach: first becomes cover, orders follow", Method: "POST", URL: obj, Token: tok, Body: ids(i1, i2), ExpectedStatus: 200,
 			ExpectedBody: []string{`"is_cover":true,"order":0`, `"is_cover":false,"order":1`, `"content_type":"contact"`, fmt.Sprintf(`"object_id":%d`, c)},
 			After: func(t testing.TB, _ *http.Response, body string) {
-				out := decode[[]images.RelationOut](t, body)
+				out := testutil.Decode[[]images.RelationOut](t, body)
 				if len(out) != 2 || out[0].Image.ID != i1 || out[1].Image.ID != i2 {
 					t.Errorf("response order: %s", body)
 				}
@@ -83,7 +83,7 @@ func TestRelationRoutes(t *testing.T) {
 			}},
 		{Name: "attach again: existing unchanged, request order kept", Method: "POST", URL: obj, Token: tok, Body: ids(i3, i2), ExpectedStatus: 200,
 			After: func(t testing.TB, _ *http.Response, body string) {
-				out := decode[[]images.RelationOut](t, body)
+				out := testutil.Decode[[]images.RelationOut](t, body)
 				if len(out) != 2 || out[0].Image.ID != i3 || *out[0].Order != 2 || out[1].Image.ID != i2 || *out[1].Order != 1 {
 					t.Errorf("response: %s", body)
 				}
@@ -91,7 +91,7 @@ func TestRelationRoutes(t *testing.T) {
 			}},
 		{Name: "list", Method: "GET", URL: obj + "?ordering=-order&limit=2", Token: tok, ExpectedStatus: 200,
 			After: func(t testing.TB, _ *http.Response, body string) {
-				p := decode[struct {
+				p := testutil.Decode[struct {
 					Items []images.RelationOut
 					Count int
 				}](t, body)
@@ -176,7 +176,7 @@ func TestDeletingTargetsRemovesTheirRelations(t *testing.T) {
 			t.Fatalf("attach: %d %s", st, body)
 		}
 	}
-	e.exec(t, `DELETE FROM contacts WHERE id = $1`, c1)
+	testutil.Exec(t, e.s, `DELETE FROM contacts WHERE id = $1`, c1)
 	if got := e.relations(t, "contacts.contact", c1); len(got) != 0 {
 		t.Errorf("relations of a deleted contact: %v", got)
 	}

@@ -2,10 +2,7 @@ package images_test
 
 import (
 	"bytes"
-	"image"
 	"image/jpeg"
-	"math"
-	"math/rand/v2"
 	"net/http"
 	"testing"
 	"time"
@@ -17,20 +14,7 @@ import (
 // photoJPEG is a w×h JPEG with smooth, textured content, closer to a
 // photograph than flat colour or noise.
 func photoJPEG(b testing.TB, w, h int) []byte {
-	m := image.NewRGBA(image.Rect(0, 0, w, h))
-	r := rand.New(rand.NewPCG(1, 2))
-	for y := range h {
-		row := m.Pix[y*m.Stride:]
-		for x := range w {
-			fx, fy := float64(x), float64(y)
-			v := 128 + 60*math.Sin(fx/37+fy/91) + 40*math.Cos(fy/23-fx/150)
-			n := float64(r.IntN(8))
-			row[4*x+0] = uint8(v + n)
-			row[4*x+1] = uint8(255 - v*0.8 + n)
-			row[4*x+2] = uint8(fx/float64(w)*120 + v*0.5)
-			row[4*x+3] = 0xff
-		}
-	}
+	m := images.Photo(w, h)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 85}); err != nil {
 		b.Fatal(err)

@@ -15,7 +15,7 @@ func TestBulkDelete(t *testing.T) {
 	e := newEnv(t)
 	a, b := e.upload(t, "a.png"), e.upload(t, "b.png")
 	bob := e.s.CreateUser(t, "bob")
-	foreign := e.insertImage(t, e.queryInt(t, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg), "bob's")
+	foreign := e.insertImage(t, testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg), "bob's")
 	url := e.org + "/bulk-delete/"
 	tok := e.alice.Token
 	e.s.Run(t, []testutil.Scenario{
@@ -28,13 +28,13 @@ func TestBulkDelete(t *testing.T) {
 		{Name: "partial: deletions kept", Method: "POST", URL: url, Token: tok, Body: fmt.Sprintf(`{"ids":[%d,%d,%d]}`, a.ID, foreign, a.ID), ExpectedStatus: 400,
 			ExpectedBody: []string{fmt.Sprintf(`{"detail":"Some images could not be deleted","deleted":[%d],"failed":[{"id":%d,"reason":"not found"},{"id":%d,"reason":"not found"}]}`, a.ID, foreign, a.ID)},
 			After: func(t testing.TB, _ *http.Response, _ string) {
-				if n := e.queryInt(t, `SELECT count(*) FROM images WHERE id = $1`, a.ID); n != 0 {
+				if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images WHERE id = $1`, a.ID); n != 0 {
 					t.Errorf("deleted image still there")
 				}
-				if n := e.queryInt(t, `SELECT count(*) FROM images WHERE id = $1`, foreign); n != 1 {
+				if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images WHERE id = $1`, foreign); n != 1 {
 					t.Errorf("other org's image deleted")
 				}
-				if got := e.deletedKeys(t); !slices.Equal(got, variantList(a.VariantKeys)) {
+				if got := testutil.ScheduledDeletes(t, e.s); !slices.Equal(got, variantList(a.VariantKeys)) {
 					t.Errorf("scheduled %v", got)
 				}
 			}},
@@ -65,7 +65,7 @@ func TestBulkDeleteIdempotencyKey(t *testing.T) {
 	if st1 != 204 || st2 != 204 || body1 != "" || body2 != "" {
 		t.Errorf("204 replay: %d %q / %d %q", st1, body1, st2, body2)
 	}
-	if n := len(e.deletedKeys(t)); n != 10 {
+	if n := len(testutil.ScheduledDeletes(t, e.s)); n != 10 {
 		t.Errorf("%d keys scheduled, want 10 (two images, once each)", n)
 	}
 	st, body := e.call(t, "POST", url, e.alice.Token, `{"ids":[1,2,3]}`, key("k2"))
@@ -103,7 +103,7 @@ func TestBulkAttachIdempotencyKey(t *testing.T) {
 	key := map[string]string{"Idempotency-Key": "attach-1"}
 	st1, body1 := e.call(t, "POST", obj+"bulk_attach/", e.alice.Token, fmt.Sprintf(`{"image_ids":[%d]}`, i1), key)
 	// Meanwhile the relation changes; the replay still answers what the first run did.
-	e.exec(t, `DELETE FROM image_relations`)
+	testutil.Exec(t, e.s, `DELETE FROM image_relations`)
 	st2, body2 := e.call(t, "POST", obj+"bulk_attach/", e.alice.Token, fmt.Sprintf(`{"image_ids":[%d]}`, i1), key)
 	if st1 != 200 || st2 != 200 || body1 != body2 || body1 != fmt.Sprintf(`{"attached":[%d]}`, i1) {
 		t.Errorf("replay: %d %s / %d %s", st1, body1, st2, body2)
@@ -124,13 +124,13 @@ func TestBulkDeleteDatabaseFailure(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	a := e.insertImage(t, e.orgID, "a")
-	e.exec(t, `CREATE FUNCTION fail_delete() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ LANGUAGE plpgsql`)
-	e.exec(t, `CREATE TRIGGER images_fail BEFORE DELETE ON images FOR EACH ROW EXECUTE FUNCTION fail_delete()`)
+	testutil.Exec(t, e.s, `CREATE FUNCTION fail_delete() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ LANGUAGE plpgsql`)
+	testutil.Exec(t, e.s, `CREATE TRIGGER images_fail BEFORE DELETE ON images FOR EACH ROW EXECUTE FUNCTION fail_delete()`)
 	st, body := e.call(t, "POST", e.org+"/bulk-delete/", e.alice.Token, fmt.Sprintf(`{"ids":[%d]}`, a), map[string]string{"Idempotency-Key": "k"})
 	if st != 500 || !strings.Contains(body, `"detail":"Image deletion failed."`) || !strings.Contains(body, `"request_id":"`) {
 		t.Errorf("%d %s", st, body)
 	}
-	if n := e.queryInt(t, `SELECT count(*) FROM idempotency_records`); n != 0 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM idempotency_records`); n != 0 {
 		t.Errorf("a failure was stored")
 	}
 }

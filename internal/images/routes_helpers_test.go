@@ -2,9 +2,7 @@ package images_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -28,34 +26,14 @@ func newEnv(t *testing.T, opts ...testutil.Option) *env {
 	s := testutil.NewServer(t, opts...)
 	alice := s.CreateUser(t, "alice")
 	e := &env{s: s, alice: alice, org: "/api/v1/orgs/" + alice.PersonalOrg}
-	e.orgID = e.queryInt(t, `SELECT id FROM organizations WHERE slug = $1`, alice.PersonalOrg)
+	e.orgID = testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, alice.PersonalOrg)
 	return e
-}
-
-func (e *env) queryInt(t testing.TB, sql string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	if err := e.s.App.DB.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
-func (e *env) exec(t testing.TB, sql string, args ...any) {
-	t.Helper()
-	if _, err := e.s.App.DB.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
 }
 
 // call sends a JSON request as alice unless token says otherwise.
 func (e *env) call(t testing.TB, method, path, token, body string, headers map[string]string) (int, string) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	return testutil.ReadResponse(t, e.s.Do(t, method, path, token, r, headers))
+	return e.s.Send(t, method, path, token, body, headers)
 }
 
 func file(name string, data []byte) testutil.FormFile {
@@ -69,40 +47,19 @@ func (e *env) upload(t testing.TB, name string) images.ImageOut {
 	if st != http.StatusOK {
 		t.Fatalf("upload: %d %s", st, body)
 	}
-	return decode[images.ImageOut](t, body)
+	return testutil.Decode[images.ImageOut](t, body)
 }
 
 // insertImage adds a row without files (listing and relation tests).
 func (e *env) insertImage(t testing.TB, orgID int64, title string) int64 {
 	t.Helper()
-	return e.queryInt(t, `INSERT INTO images (organization_id, file, title) VALUES ($1, $2, $3) RETURNING id`,
+	return testutil.Scalar[int64](t, e.s, `INSERT INTO images (organization_id, file, title) VALUES ($1, $2, $3) RETURNING id`,
 		orgID, fmt.Sprintf("private/images/%d/%s.webp", orgID, strings.ReplaceAll(title, " ", "-")), title)
 }
 
 func (e *env) insertContact(t testing.TB, orgID int64, slug string) int64 {
 	t.Helper()
-	return e.queryInt(t, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, $2, $2) RETURNING id`, orgID, slug)
-}
-
-// deletedKeys lists every key scheduled for deletion through the outbox.
-func (e *env) deletedKeys(t testing.TB) []string {
-	t.Helper()
-	rows, err := e.s.App.DB.Query(context.Background(),
-		`SELECT payload FROM outbox WHERE task_type = 'storage:delete' AND queue = 'maintenance' ORDER BY created_at`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var p images.StorageDeletePayload
-		if err := rows.Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, p.Keys...)
-	}
-	sort.Strings(keys)
-	return keys
+	return testutil.Scalar[int64](t, e.s, `INSERT INTO contacts (organization_id, display_name, slug) VALUES ($1, $2, $2) RETURNING id`, orgID, slug)
 }
 
 // objects lists the stored keys under prefix.
@@ -118,15 +75,6 @@ func objects(t testing.TB, st storage.Storage, prefix string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func decode[T any](t testing.TB, body string) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		t.Fatalf("decode %T: %v; body: %s", v, err, body)
-	}
-	return v
 }
 
 func variantList(v images.VariantSet) []string {

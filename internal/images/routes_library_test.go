@@ -31,13 +31,13 @@ func TestListImages(t *testing.T) {
 		e.insertImage(t, e.orgID, title)
 	}
 	bob := e.s.CreateUser(t, "bob")
-	e.insertImage(t, e.queryInt(t, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg), "bob's")
+	e.insertImage(t, testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg), "bob's")
 	list := func(query string) imagePage {
 		st, body := e.call(t, "GET", e.org+"/images/"+query, e.alice.Token, "", nil)
 		if st != 200 {
 			t.Fatalf("%s: %d %s", query, st, body)
 		}
-		return decode[imagePage](t, body)
+		return testutil.Decode[imagePage](t, body)
 	}
 	for query, want := range map[string][]string{
 		"":                                 {"c", "a", "b"}, // newest first
@@ -70,7 +70,7 @@ func TestListImages(t *testing.T) {
 func TestPagingWhileInsertingIsStable(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.exec(t, `INSERT INTO images (organization_id, file, title)
+	testutil.Exec(t, e.s, `INSERT INTO images (organization_id, file, title)
 		SELECT $1::bigint, 'private/images/' || $1::text || '/' || g || '.webp', 'same' FROM generate_series(1, 40) g`, e.orgID)
 	for _, ordering := range []string{"title", "created_at"} {
 		seen := map[int64]bool{}
@@ -79,7 +79,7 @@ func TestPagingWhileInsertingIsStable(t *testing.T) {
 			if st != 200 {
 				t.Fatalf("%d %s", st, body)
 			}
-			p := decode[imagePage](t, body)
+			p := testutil.Decode[imagePage](t, body)
 			if len(p.Items) == 0 {
 				break
 			}
@@ -93,7 +93,7 @@ func TestPagingWhileInsertingIsStable(t *testing.T) {
 		}
 		n := 0
 		for id := range seen {
-			if e.queryInt(t, `SELECT count(*) FROM images WHERE id = $1 AND title = 'same'`, id) == 1 {
+			if testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images WHERE id = $1 AND title = 'same'`, id) == 1 {
 				n++
 			}
 		}
@@ -109,7 +109,7 @@ func TestPatchImage(t *testing.T) {
 	img := e.upload(t, "a.png")
 	url := fmt.Sprintf("%s/images/%d/", e.org, img.ID)
 	bob := e.s.CreateUser(t, "bob")
-	bobImage := e.insertImage(t, e.queryInt(t, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg), "bob's")
+	bobImage := e.insertImage(t, testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg), "bob's")
 	tok := e.alice.Token
 	e.s.Run(t, []testutil.Scenario{
 		{Name: "title only", Method: "PATCH", URL: url, Token: tok, Body: `{"title":"Sunset"}`, ExpectedStatus: 200,
@@ -143,10 +143,10 @@ func TestDeleteImageSchedulesItsFiles(t *testing.T) {
 	if st, body := e.call(t, "DELETE", url, e.alice.Token, "", nil); st != http.StatusNoContent || body != "" {
 		t.Fatalf("delete: %d %q", st, body)
 	}
-	if got, want := e.deletedKeys(t), variantList(img.VariantKeys); !slices.Equal(got, want) {
+	if got, want := testutil.ScheduledDeletes(t, e.s), variantList(img.VariantKeys); !slices.Equal(got, want) {
 		t.Errorf("scheduled %v, want %v", got, want)
 	}
-	if n := e.queryInt(t, `SELECT (SELECT count(*) FROM image_relations) + (SELECT count(*) FROM image_share_links)`); n != 0 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT (SELECT count(*) FROM image_relations) + (SELECT count(*) FROM image_share_links)`); n != 0 {
 		t.Errorf("%d relations and share links left", n)
 	}
 	if st, body := e.call(t, "DELETE", url, e.alice.Token, "", nil); st != 404 || body != `{"detail":"Not Found"}`+"\n" {
@@ -162,7 +162,7 @@ func TestSignedURLs(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("%d %s", st, body)
 	}
-	out := decode[images.SignedURLsOut](t, body)
+	out := testutil.Decode[images.SignedURLsOut](t, body)
 	if out.ImageID != img.ID || out.ExpiresAt.IsZero() {
 		t.Errorf("response: %s", body)
 	}

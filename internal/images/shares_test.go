@@ -24,7 +24,7 @@ func TestShareLinks(t *testing.T) {
 		if st != 200 {
 			t.Fatalf("create %s: %d %s", body, st, out)
 		}
-		return decode[images.ShareOut](t, out)
+		return testutil.Decode[images.ShareOut](t, out)
 	}
 	resolve := func(token string) (int, string) {
 		return e.call(t, "POST", "/api/v1/shared/images/resolve/", "", fmt.Sprintf(`{"token":%q}`, token), nil)
@@ -36,10 +36,10 @@ func TestShareLinks(t *testing.T) {
 		t.Errorf("default share: %+v", def)
 	}
 	sum := sha256.Sum256([]byte(def.Token))
-	if n := e.queryInt(t, `SELECT count(*) FROM image_share_links WHERE token_hash = $1`, hex.EncodeToString(sum[:])); n != 1 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM image_share_links WHERE token_hash = $1`, hex.EncodeToString(sum[:])); n != 1 {
 		t.Errorf("token hash not stored")
 	}
-	if n := e.queryInt(t, `SELECT count(*) FROM image_share_links WHERE token_hash = $1`, def.Token); n != 0 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM image_share_links WHERE token_hash = $1`, def.Token); n != 0 {
 		t.Errorf("raw token stored")
 	}
 	short := create(`{"expires_in_seconds":60}`)
@@ -79,7 +79,7 @@ func TestShareLinks(t *testing.T) {
 		{Name: "token too long", Method: "POST", URL: "/api/v1/shared/images/resolve/", Body: `{"token":"` + strings.Repeat("a", 129) + `"}`, ExpectedStatus: 400},
 	})
 
-	e.exec(t, `UPDATE image_share_links SET expires_at = now() - interval '1 second' WHERE id = $1`, short.ID)
+	testutil.Exec(t, e.s, `UPDATE image_share_links SET expires_at = now() - interval '1 second' WHERE id = $1`, short.ID)
 	if st, body := resolve(short.Token); st != 404 || body != `{"detail":"Share link not found"}`+"\n" {
 		t.Errorf("expired: %d %s", st, body)
 	}

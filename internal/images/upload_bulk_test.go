@@ -31,7 +31,7 @@ func TestBulkUploadReportsEachFile(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("%d %s", st, body)
 	}
-	items := decode[[]images.BulkUploadItem](t, body)
+	items := testutil.Decode[[]images.BulkUploadItem](t, body)
 	if len(items) != 4 {
 		t.Fatalf("items: %s", body)
 	}
@@ -47,7 +47,7 @@ func TestBulkUploadReportsEachFile(t *testing.T) {
 	if !strings.Contains(body, `{"id":null,"file":"notes.jpg","status":"error","error":"Invalid file type. Only images are allowed."}`) {
 		t.Errorf("error item shape: %s", body)
 	}
-	if n := e.queryInt(t, `SELECT count(*) FROM images`); n != 2 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images`); n != 2 {
 		t.Errorf("%d rows, want 2", n)
 	}
 	if n := len(objects(t, e.s.App.Storage.Private, "private/")); n != 10 {
@@ -106,7 +106,7 @@ func TestBulkUploadLimits(t *testing.T) {
 			t.Errorf("%s: %d %s", c.name, st, body)
 		}
 	}
-	if n := e.queryInt(t, `SELECT count(*) FROM images`); n != 0 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images`); n != 0 {
 		t.Errorf("%d rows after refused requests", n)
 	}
 	if keys := objects(t, e.s.App.Storage.Private, "private/"); len(keys) != 0 {
@@ -123,14 +123,14 @@ func TestBulkUploadStorageFailureFailsOnlyThatFile(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("%d %s", st, body)
 	}
-	items := decode[[]images.BulkUploadItem](t, body)
+	items := testutil.Decode[[]images.BulkUploadItem](t, body)
 	if items[0].Status != "success" || items[2].Status != "success" || items[1].Status != "error" || *items[1].Error != "Image upload failed." {
 		t.Errorf("items: %s", body)
 	}
 	if n := len(objects(t, e.s.App.Storage.Private, "private/")); n != 10 {
 		t.Errorf("%d objects, want the 10 of the two stored files", n)
 	}
-	if n := e.queryInt(t, `SELECT count(*) FROM images`); n != 2 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images`); n != 2 {
 		t.Errorf("%d rows, want 2", n)
 	}
 }
@@ -145,7 +145,7 @@ func TestBulkUploadIdempotencyKey(t *testing.T) {
 	if st1 != http.StatusOK || st2 != st1 || body2 != body1 {
 		t.Fatalf("replay differs:\n%d %s\n%d %s", st1, body1, st2, body2)
 	}
-	if n := e.queryInt(t, `SELECT count(*) FROM images`); n != 1 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images`); n != 1 {
 		t.Errorf("%d rows after a replay, want 1", n)
 	}
 	if n := len(objects(t, e.s.App.Storage.Private, "private/")); n != 5 {

@@ -43,7 +43,7 @@ func TestUploadAcceptsEveryAllowedFormat(t *testing.T) {
 		if st != http.StatusOK {
 			t.Fatalf("%s: %d %s", c.name, st, body)
 		}
-		img := decode[images.ImageOut](t, body)
+		img := testutil.Decode[images.ImageOut](t, body)
 		if img.Title != c.name || img.Visibility != "private" || img.URL != nil || img.Organization != e.orgID || *img.Creator != e.alice.ID {
 			t.Errorf("%s: unexpected image %+v", c.name, img)
 		}
@@ -66,7 +66,7 @@ func TestUploadAcceptsEveryAllowedFormat(t *testing.T) {
 			}
 		}
 	}
-	if n := e.queryInt(t, `SELECT count(*) FROM images`); n != int64(len(cases)) {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images`); n != int64(len(cases)) {
 		t.Errorf("%d rows, want %d", n, len(cases))
 	}
 }
@@ -144,7 +144,7 @@ func TestUploadRejections(t *testing.T) {
 		t.Errorf("streamed oversize: %d %s", st, body)
 	}
 
-	if n := e.queryInt(t, `SELECT count(*) FROM images`); n != 0 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images`); n != 0 {
 		t.Errorf("%d rows after rejections", n)
 	}
 	if keys := objects(t, e.s.App.Storage.Private, "private/"); len(keys) != 0 {
@@ -160,7 +160,7 @@ func TestUploadTitleIsFileNameCutTo120Characters(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("%d %s", st, body)
 	}
-	if got := decode[images.ImageOut](t, body).Title; got != strings.Repeat("é", 120) {
+	if got := testutil.Decode[images.ImageOut](t, body).Title; got != strings.Repeat("é", 120) {
 		t.Errorf("title %q (%d runes)", got, len([]rune(got)))
 	}
 }
@@ -235,10 +235,10 @@ func TestUploadStorageFailureLeavesNothingBehind(t *testing.T) {
 	if keys := objects(t, e.s.App.Storage.Private, "private/"); len(keys) != 0 {
 		t.Errorf("objects left behind: %v", keys)
 	}
-	if n := e.queryInt(t, `SELECT count(*) FROM images`); n != 0 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM images`); n != 0 {
 		t.Errorf("%d rows left behind", n)
 	}
-	if keys := e.deletedKeys(t); len(keys) != 0 {
+	if keys := testutil.ScheduledDeletes(t, e.s); len(keys) != 0 {
 		t.Errorf("cleanup scheduled although deletes worked: %v", keys)
 	}
 }
@@ -254,16 +254,16 @@ func TestUploadCleanupFallsBackToOutboxWhenDeletesFail(t *testing.T) {
 	}
 	// Everything written, the failed partial write included, is scheduled.
 	left := objects(t, e.s.App.Storage.Private, "private/")
-	if len(left) != 4 || !slices.Equal(e.deletedKeys(t), left) {
-		t.Errorf("left %v, scheduled %v", left, e.deletedKeys(t))
+	if len(left) != 4 || !slices.Equal(testutil.ScheduledDeletes(t, e.s), left) {
+		t.Errorf("left %v, scheduled %v", left, testutil.ScheduledDeletes(t, e.s))
 	}
 }
 
 func TestUploadDatabaseFailureLeavesNothingBehind(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.exec(t, `CREATE FUNCTION fail_insert() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ LANGUAGE plpgsql`)
-	e.exec(t, `CREATE TRIGGER images_fail BEFORE INSERT ON images FOR EACH ROW EXECUTE FUNCTION fail_insert()`)
+	testutil.Exec(t, e.s, `CREATE FUNCTION fail_insert() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected'; END $$ LANGUAGE plpgsql`)
+	testutil.Exec(t, e.s, `CREATE TRIGGER images_fail BEFORE INSERT ON images FOR EACH ROW EXECUTE FUNCTION fail_insert()`)
 	st, body := e.s.Upload(t, e.org+"/images/", e.alice.Token, nil, file("a.png", testutil.PNG(t, 64, 64)))
 	if st != http.StatusServiceUnavailable || !strings.Contains(body, "Image upload is temporarily unavailable.") {
 		t.Errorf("%d %s", st, body)

@@ -109,12 +109,8 @@ func TestTwoRunningSchedulersNeverDuplicateARun(t *testing.T) {
 		}
 		return total
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for count("duplicate") < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("schedulers never met on a period: enqueued %v duplicate %v", count("enqueued"), count("duplicate"))
-		}
-		time.Sleep(20 * time.Millisecond) // polling metrics with a deadline
+	if !testutil.Poll(15*time.Second, func() bool { return count("duplicate") >= 3 }) {
+		t.Fatalf("schedulers never met on a period: enqueued %v duplicate %v", count("enqueued"), count("duplicate"))
 	}
 	cancel()
 	wg.Wait()

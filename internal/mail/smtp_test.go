@@ -12,6 +12,7 @@ import (
 
 	"apistarter/internal/mail"
 	"apistarter/internal/mail/mailtest"
+	"apistarter/internal/testutil"
 )
 
 const wait = 5 * time.Second
@@ -346,20 +347,6 @@ func TestNewSMTPValidatesConfig(t *testing.T) {
 	}
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
-
 // go-mail leaves the socket open when the handshake fails after connecting
 // (here: STARTTLS required but not offered); the mailer must close it.
 func TestSMTPClosesTheConnectionWhenTheHandshakeFails(t *testing.T) {
@@ -375,7 +362,7 @@ func TestSMTPClosesTheConnectionWhenTheHandshakeFails(t *testing.T) {
 					t.Fatal("Send succeeded")
 				}
 			}
-			eventually(t, "failed connections to close", func() bool { return srv.Sessions() == 0 })
+			testutil.Eventually(t, wait, "failed connections to close", func() bool { return srv.Sessions() == 0 })
 		})
 	}
 }
@@ -392,14 +379,14 @@ func TestSMTPPoolKeepsAtMostMaxIdleAndCloseReleasesThem(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	eventually(t, "surplus connections to close", func() bool { return srv.Sessions() <= 2 })
+	testutil.Eventually(t, wait, "surplus connections to close", func() bool { return srv.Sessions() <= 2 })
 	if srv.Sessions() == 0 {
 		t.Error("no connection kept for reuse")
 	}
 	if err := mailer.Close(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "pooled connections to close", func() bool { return srv.Sessions() == 0 })
+	testutil.Eventually(t, wait, "pooled connections to close", func() bool { return srv.Sessions() == 0 })
 }
 
 func TestSMTPWithoutPoolingClosesEveryConnection(t *testing.T) {
@@ -408,7 +395,7 @@ func TestSMTPWithoutPoolingClosesEveryConnection(t *testing.T) {
 	if err := mailer.Send(context.Background(), resetMessage(t, "ada@example.com")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the connection to close", func() bool { return srv.Sessions() == 0 })
+	testutil.Eventually(t, wait, "the connection to close", func() bool { return srv.Sessions() == 0 })
 }
 
 func TestSMTPCancelInterruptsAHungSend(t *testing.T) {
@@ -420,7 +407,7 @@ func TestSMTPCancelInterruptsAHungSend(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mailer.Send(ctx, resetMessage(t, "ada@example.com")) }()
-	eventually(t, "the server to hold the message", func() bool { return srv.Held() == 1 })
+	testutil.Eventually(t, wait, "the server to hold the message", func() bool { return srv.Held() == 1 })
 	cancel()
 	select {
 	case err := <-done:
@@ -431,5 +418,5 @@ func TestSMTPCancelInterruptsAHungSend(t *testing.T) {
 		t.Fatal("Send ignored the cancelled context")
 	}
 	release()
-	eventually(t, "the aborted connection to close", func() bool { return srv.Sessions() == 0 })
+	testutil.Eventually(t, wait, "the aborted connection to close", func() bool { return srv.Sessions() == 0 })
 }

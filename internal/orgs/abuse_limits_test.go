@@ -1,8 +1,6 @@
 package orgs_test
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -28,6 +26,18 @@ func limitedServer(t *testing.T, env ...string) *testutil.Server {
 	return testutil.NewServer(t, opts...)
 }
 
+// newClub is a limitedServer with limit set to value and the org "club" of
+// owner, in which admin is an admin.
+func newClub(t *testing.T, limit, value string) (s *testutil.Server, owner, admin *testutil.User) {
+	t.Helper()
+	s = limitedServer(t, limit, value)
+	owner = s.CreateUser(t, "owner")
+	admin = s.CreateUser(t, "admin")
+	s.CreateGroupOrg(t, owner, "club")
+	s.AddMember(t, "club", admin, "admin")
+	return s, owner, admin
+}
+
 // expectTooMany sends the request and checks the 429 of the contract: the
 // error body and a positive Retry-After.
 func expectTooMany(t *testing.T, s *testutil.Server, method, path, token, body string) {
@@ -46,62 +56,82 @@ func expectTooMany(t *testing.T, s *testutil.Server, method, path, token, body s
 	}
 }
 
-func invitationMails(t *testing.T, s *testutil.Server, to string) int {
+func invitationMails(t *testing.T, s *testutil.Server, to string) int64 {
 	t.Helper()
-	var n int
-	if err := s.App.DB.QueryRow(context.Background(), `SELECT count(*) FROM outbox
-		WHERE task_type = 'email:send' AND payload->'to'->>0 = $1`, to).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return testutil.Scalar[int64](t, s, `SELECT count(*) FROM outbox
+		WHERE task_type = 'email:send' AND payload->'to'->>0 = $1`, to)
 }
 
 func inviteBody(email string) string { return `{"email":"` + email + `","role":"member"}` }
 
+// attempt is one POST of a limit test and the status it must get; a 429 is
+// checked against the whole contract (expectTooMany).
+type attempt struct {
+	token, path, body string
+	want              int
+}
+
+// invite is an attempt to invite email into the org with slug.
+func invite(token, slug, email string, want int) attempt {
+	return attempt{token: token, path: "/api/v1/orgs/" + slug + "/invitations/", body: inviteBody(email), want: want}
+}
+
+// createOrg is an attempt to create a group org called name.
+func createOrg(token, name string, want int) attempt {
+	return attempt{token: token, path: "/api/v1/orgs/", body: `{"name":"` + name + `"}`, want: want}
+}
+
+// try sends the attempts in order.
+func try(t *testing.T, s *testutil.Server, attempts ...attempt) {
+	t.Helper()
+	for _, a := range attempts {
+		if a.want == 429 {
+			expectTooMany(t, s, "POST", a.path, a.token, a.body)
+			continue
+		}
+		call(t, s, "POST", a.path, a.token, a.body, a.want, nil)
+	}
+}
+
 func TestInvitationsAreLimitedPerInvitingUser(t *testing.T) {
 	t.Parallel()
-	s := limitedServer(t, "RATELIMIT_INVITATIONS_PER_USER", "3/h")
-	owner := s.CreateUser(t, "owner")
-	admin := s.CreateUser(t, "admin")
-	s.CreateGroupOrg(t, owner, "club")
+	s, owner, admin := newClub(t, "RATELIMIT_INVITATIONS_PER_USER", "3/h")
 	s.CreateGroupOrg(t, owner, "other")
-	s.AddMember(t, "club", admin, "admin")
-	for i := range 3 {
-		slug := []string{"club", "other", "club"}[i]
-		call(t, s, "POST", "/api/v1/orgs/"+slug+"/invitations/", owner.Token, inviteBody(fmt.Sprintf("guest%d@example.com", i)), 201, nil)
-	}
-	// The fourth, in either org, is refused and mails nobody.
-	expectTooMany(t, s, "POST", "/api/v1/orgs/other/invitations/", owner.Token, inviteBody("spam@example.com"))
+	try(t, s,
+		invite(owner.Token, "club", "guest0@example.com", 201),
+		invite(owner.Token, "other", "guest1@example.com", 201),
+		invite(owner.Token, "club", "guest2@example.com", 201),
+		// The fourth, in either org, is refused and mails nobody.
+		invite(owner.Token, "other", "spam@example.com", 429),
+	)
 	if n := invitationMails(t, s, "spam@example.com"); n != 0 {
 		t.Fatalf("%d mails to a refused address", n)
 	}
 	// Another admin of the same org has a budget of their own.
-	call(t, s, "POST", "/api/v1/orgs/club/invitations/", admin.Token, inviteBody("welcome@example.com"), 201, nil)
+	try(t, s, invite(admin.Token, "club", "welcome@example.com", 201))
 }
 
 func TestInvitationsAreLimitedPerOrg(t *testing.T) {
 	t.Parallel()
-	s := limitedServer(t, "RATELIMIT_INVITATIONS_PER_ORG", "3/h")
-	owner := s.CreateUser(t, "owner")
-	admin := s.CreateUser(t, "admin")
-	s.CreateGroupOrg(t, owner, "club")
+	s, owner, admin := newClub(t, "RATELIMIT_INVITATIONS_PER_ORG", "3/h")
 	s.CreateGroupOrg(t, admin, "elsewhere")
-	s.AddMember(t, "club", admin, "admin")
-	call(t, s, "POST", "/api/v1/orgs/club/invitations/", owner.Token, inviteBody("a@example.com"), 201, nil)
-	call(t, s, "POST", "/api/v1/orgs/club/invitations/", owner.Token, inviteBody("b@example.com"), 201, nil)
-	call(t, s, "POST", "/api/v1/orgs/club/invitations/", admin.Token, inviteBody("c@example.com"), 201, nil)
-	// Spreading the invitations over several admins does not help.
-	expectTooMany(t, s, "POST", "/api/v1/orgs/club/invitations/", admin.Token, inviteBody("d@example.com"))
-	expectTooMany(t, s, "POST", "/api/v1/orgs/club/invitations/", owner.Token, inviteBody("d@example.com"))
-	// The same admin can still invite in another org.
-	call(t, s, "POST", "/api/v1/orgs/elsewhere/invitations/", admin.Token, inviteBody("d@example.com"), 201, nil)
+	try(t, s,
+		invite(owner.Token, "club", "a@example.com", 201),
+		invite(owner.Token, "club", "b@example.com", 201),
+		invite(admin.Token, "club", "c@example.com", 201),
+		// Spreading the invitations over several admins does not help.
+		invite(admin.Token, "club", "d@example.com", 429),
+		invite(owner.Token, "club", "d@example.com", 429),
+		// The same admin can still invite in another org.
+		invite(admin.Token, "elsewhere", "d@example.com", 201),
+	)
 	// A plain member's refused attempts cost the org nothing.
 	member := s.CreateUser(t, "member")
 	s.AddMember(t, "elsewhere", member, "member")
 	for range 5 {
-		call(t, s, "POST", "/api/v1/orgs/elsewhere/invitations/", member.Token, inviteBody("x@example.com"), 403, nil)
+		try(t, s, invite(member.Token, "elsewhere", "x@example.com", 403))
 	}
-	call(t, s, "POST", "/api/v1/orgs/elsewhere/invitations/", admin.Token, inviteBody("e@example.com"), 201, nil)
+	try(t, s, invite(admin.Token, "elsewhere", "e@example.com", 201))
 }
 
 func TestInvitationsAreLimitedPerRecipientAcrossOrgs(t *testing.T) {
@@ -111,16 +141,18 @@ func TestInvitationsAreLimitedPerRecipientAcrossOrgs(t *testing.T) {
 	bob := s.CreateUser(t, "bob")
 	s.CreateGroupOrg(t, alice, "alices")
 	s.CreateGroupOrg(t, bob, "bobs")
-	// Re-sending to the same address counts: every call mails it.
-	call(t, s, "POST", "/api/v1/orgs/alices/invitations/", alice.Token, inviteBody("victim@example.com"), 201, nil)
-	call(t, s, "POST", "/api/v1/orgs/alices/invitations/", alice.Token, inviteBody("victim@example.com"), 201, nil)
-	// A third mail to that mailbox is refused whoever sends it and however
-	// the address is spelled.
-	expectTooMany(t, s, "POST", "/api/v1/orgs/bobs/invitations/", bob.Token, inviteBody("Victim@Example.com"))
+	try(t, s,
+		// Re-sending to the same address counts: every call mails it.
+		invite(alice.Token, "alices", "victim@example.com", 201),
+		invite(alice.Token, "alices", "victim@example.com", 201),
+		// A third mail to that mailbox is refused whoever sends it and
+		// however the address is spelled.
+		invite(bob.Token, "bobs", "Victim@Example.com", 429),
+	)
 	if n := invitationMails(t, s, "victim@example.com"); n != 2 {
 		t.Fatalf("%d mails to the victim, want 2", n)
 	}
-	call(t, s, "POST", "/api/v1/orgs/bobs/invitations/", bob.Token, inviteBody("friend@example.com"), 201, nil)
+	try(t, s, invite(bob.Token, "bobs", "friend@example.com", 201))
 }
 
 func TestOrgCreationIsLimitedPerUser(t *testing.T) {
@@ -128,12 +160,13 @@ func TestOrgCreationIsLimitedPerUser(t *testing.T) {
 	s := limitedServer(t, "RATELIMIT_ORG_CREATE_PER_USER", "2/h")
 	alice := s.CreateUser(t, "alice")
 	bob := s.CreateUser(t, "bob")
-	call(t, s, "POST", "/api/v1/orgs/", alice.Token, `{"name":"One"}`, 201, nil)
-	call(t, s, "POST", "/api/v1/orgs/", alice.Token, `{"name":"Two"}`, 201, nil)
-	expectTooMany(t, s, "POST", "/api/v1/orgs/", alice.Token, `{"name":"Three"}`)
-	var n int
-	if err := s.App.DB.QueryRow(context.Background(), `SELECT count(*) FROM organizations WHERE creator_id = $1 AND type = 'group'`, alice.ID).Scan(&n); err != nil || n != 2 {
-		t.Fatalf("alice has %d group orgs (%v), want 2", n, err)
+	try(t, s,
+		createOrg(alice.Token, "One", 201),
+		createOrg(alice.Token, "Two", 201),
+		createOrg(alice.Token, "Three", 429),
+	)
+	if n := testutil.Scalar[int64](t, s, `SELECT count(*) FROM organizations WHERE creator_id = $1 AND type = 'group'`, alice.ID); n != 2 {
+		t.Fatalf("alice has %d group orgs, want 2", n)
 	}
-	call(t, s, "POST", "/api/v1/orgs/", bob.Token, `{"name":"Bob's"}`, 201, nil)
+	try(t, s, createOrg(bob.Token, "Bob's", 201))
 }

@@ -59,11 +59,11 @@ func TestInvitationsDieWithTheirInvitersAdminRights(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			slug := "club" + itoa(int64(i))
+			slug := "club" + testutil.Itoa(int64(i))
 			s.CreateGroupOrg(t, owner, slug)
-			admin := s.CreateUser(t, "admin"+itoa(int64(i)))
-			guest := s.CreateUser(t, "guest"+itoa(int64(i)))
-			other := s.CreateUser(t, "other"+itoa(int64(i)))
+			admin := s.CreateUser(t, "admin"+testutil.Itoa(int64(i)))
+			guest := s.CreateUser(t, "guest"+testutil.Itoa(int64(i)))
+			other := s.CreateUser(t, "other"+testutil.Itoa(int64(i)))
 			s.AddMember(t, slug, admin, "admin")
 			token := inviteAs(t, s, slug, admin, guest.Email, "admin")
 			kept := inviteAs(t, s, slug, owner, other.Email, "member")
@@ -73,7 +73,7 @@ func TestInvitationsDieWithTheirInvitersAdminRights(t *testing.T) {
 				t.Fatalf("%d pending invitations of the former admin", n)
 			}
 			body := call(t, s, "GET", "/api/v1/orgs/"+slug+"/invitations/", owner.Token, "", 200, nil)
-			if contains(body, guest.Email) || !contains(body, other.Email) {
+			if strings.Contains(body, guest.Email) || !strings.Contains(body, other.Email) {
 				t.Fatalf("pending list %s", body)
 			}
 			accept(t, s, guest, token, 400)
@@ -107,12 +107,6 @@ func TestAcceptanceRequiresTheInviterToStillHoldTheRight(t *testing.T) {
 	s := testutil.NewServer(t)
 	owner := s.CreateUser(t, "owner")
 	s.CreateGroupOrg(t, owner, "club")
-	exec := func(t *testing.T, sql string, args ...any) {
-		t.Helper()
-		if _, err := s.App.DB.Exec(context.Background(), sql, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
 	cases := []struct {
 		name      string
 		super     bool
@@ -131,7 +125,7 @@ func TestAcceptanceRequiresTheInviterToStillHoldTheRight(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			n := itoa(int64(i))
+			n := testutil.Itoa(int64(i))
 			var inviter *testutil.User
 			if c.super {
 				inviter = s.CreateUser(t, "super"+n, testutil.Superuser())
@@ -146,7 +140,7 @@ func TestAcceptanceRequiresTheInviterToStillHoldTheRight(t *testing.T) {
 			guest := s.CreateUser(t, "guest"+n)
 			token := inviteAs(t, s, "club", inviter, guest.Email, c.role)
 			for _, sql := range c.lose {
-				exec(t, sql, inviter.ID)
+				testutil.Exec(t, s, sql, inviter.ID)
 			}
 			accept(t, s, guest, token, c.acceptant)
 		})

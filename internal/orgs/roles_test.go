@@ -94,12 +94,12 @@ func TestRoleMatrixOfOrgManagementRoutes(t *testing.T) {
 				}
 				body := call(t, s, r.method, path, actor.Token, r.body, r.want[i], nil)
 				if role == "superuser" && r.method == "GET" && r.path == "/" {
-					if want := `"role":"platform_admin"`; !contains(body, want) {
+					if want := `"role":"platform_admin"`; !strings.Contains(body, want) {
 						t.Fatalf("superuser sees %s, want %s", body, want)
 					}
 				}
 				if r.want[i] == 403 {
-					if want := `"detail":"Only org`; !contains(body, want) {
+					if want := `"detail":"Only org`; !strings.Contains(body, want) {
 						t.Fatalf("403 body %s lacks %s", body, want)
 					}
 				}

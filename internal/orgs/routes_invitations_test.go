@@ -97,7 +97,7 @@ func TestInvitationFlow(t *testing.T) {
 	// Revoked and expired invitations cannot be accepted.
 	call(t, s, "POST", base, owner.Token, `{"email":"`+stranger.Email+`"}`, 201, &inv)
 	revoked := invitationToken(t, s, stranger.Email)
-	call(t, s, "DELETE", base+itoa(inv.ID)+"/", owner.Token, "", 204, nil)
+	call(t, s, "DELETE", base+testutil.Itoa(inv.ID)+"/", owner.Token, "", 204, nil)
 	call(t, s, "POST", "/api/v1/invitations/accept", stranger.Token, `{"token":"`+revoked+`"}`, 400, nil)
 	call(t, s, "POST", base, owner.Token, `{"email":"`+stranger.Email+`"}`, 201, &inv)
 	expired := invitationToken(t, s, stranger.Email)

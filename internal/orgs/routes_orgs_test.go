@@ -3,7 +3,6 @@ package orgs_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,22 +13,16 @@ import (
 // call sends a JSON request and decodes the JSON response into out (if any).
 func call(t testing.TB, s *testutil.Server, method, path, token, body string, want int, out any) string {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	resp := s.Do(t, method, path, token, r, nil)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, resp.StatusCode, want, b)
+	status, b := s.Send(t, method, path, token, body, nil)
+	if status != want {
+		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, status, want, b)
 	}
 	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
+		if err := json.Unmarshal([]byte(b), out); err != nil {
 			t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
 		}
 	}
-	return string(b)
+	return b
 }
 
 func TestCreateListGetRenameDeleteOrg(t *testing.T) {

@@ -22,9 +22,9 @@ func TestAssignTags(t *testing.T) {
 	tok := e.owner.Token
 	e.tag(t, "VIP")
 	e.tag(t, "C++")
-	tagCount := func() int64 { return scalar[int64](t, e.s, `SELECT count(*) FROM tags`) }
+	tagCount := func() int64 { return testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tags`) }
 	attached := func() int64 {
-		return scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE target_type = 'contacts.contact' AND object_id = $1`, c)
+		return testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE target_type = 'contacts.contact' AND object_id = $1`, c)
 	}
 	fifty := make([]string, 51)
 	for i := range fifty {
@@ -37,7 +37,7 @@ func TestAssignTags(t *testing.T) {
 		{Name: "existing reused without renaming, duplicates folded, request order", Method: "POST", URL: url, Token: tok,
 			Body: `["newsletter", "vip", " VIP ", "Newsletter"]`, ExpectedStatus: 200,
 			After: func(t testing.TB, _ *httpResponse, body string) {
-				got := decode[[]tags.TagOut](t, body)
+				got := testutil.Decode[[]tags.TagOut](t, body)
 				if !slices.Equal(tagNames(got), []string{"newsletter", "VIP"}) || got[1].Slug != "vip" || got[0].Organization != e.orgID {
 					t.Errorf("got %+v", got)
 				}
@@ -55,7 +55,7 @@ func TestAssignTags(t *testing.T) {
 		{Name: "slug taken by another name", Method: "POST", URL: url, Token: tok, Body: `["fresh", "C#"]`, ExpectedStatus: 409,
 			ExpectedBody: []string{`{"detail":"Two different tag names cannot share the same slug in an organization."}`},
 			After: func(t testing.TB, _ *httpResponse, _ string) {
-				if n := scalar[int64](t, e.s, `SELECT count(*) FROM tags WHERE slug = 'fresh'`); n != 0 {
+				if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tags WHERE slug = 'fresh'`); n != 0 {
 					t.Error("a tag created by a failed assignment survived")
 				}
 				if n := attached(); n != 2 {
@@ -87,11 +87,11 @@ func TestAssignTags(t *testing.T) {
 			}},
 		{Name: "fifty names at once", Method: "POST", URL: url, Token: tok, Body: string(exact), ExpectedStatus: 200,
 			After: func(t testing.TB, _ *httpResponse, body string) {
-				if got := decode[[]tags.TagOut](t, body); len(got) != 50 || got[0].Name != "tag-0" || got[49].Name != "tag-49" {
+				if got := testutil.Decode[[]tags.TagOut](t, body); len(got) != 50 || got[0].Name != "tag-0" || got[49].Name != "tag-49" {
 					t.Errorf("got %d tags", len(got))
 				}
 			}},
-		{Name: "app and model are case-insensitive", Method: "POST", URL: e.base + "Contacts/CONTACT/" + itoa(c) + "/", Token: tok,
+		{Name: "app and model are case-insensitive", Method: "POST", URL: e.base + "Contacts/CONTACT/" + testutil.Itoa(c) + "/", Token: tok,
 			Body: `["vip"]`, ExpectedStatus: 200},
 	})
 }
@@ -104,24 +104,24 @@ func TestObjectTagRoutesAndTargets(t *testing.T) {
 	bob := e.s.CreateUser(t, "bob")
 	mine := e.contact(t, e.org, e.owner.Token, "Mine")
 	bobs := e.contact(t, bob.PersonalOrg, bob.Token, "Bob's")
-	bobOrgID := scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg)
-	bobTag := decode[tags.TagOut](t, mustCall(t, e, "POST", "/api/v1/orgs/"+bob.PersonalOrg+"/tags/", bob.Token, `{"name":"zeta"}`, 200))
-	mustCall(t, e, "POST", "/api/v1/orgs/"+bob.PersonalOrg+"/tags/contacts/contact/"+itoa(bobs)+"/", bob.Token, `["zeta"]`, 200)
+	bobOrgID := testutil.Scalar[int64](t, e.s, `SELECT id FROM organizations WHERE slug = $1`, bob.PersonalOrg)
+	bobTag := testutil.Decode[tags.TagOut](t, mustCall(t, e, "POST", "/api/v1/orgs/"+bob.PersonalOrg+"/tags/", bob.Token, `{"name":"zeta"}`, 200))
+	mustCall(t, e, "POST", "/api/v1/orgs/"+bob.PersonalOrg+"/tags/contacts/contact/"+testutil.Itoa(bobs)+"/", bob.Token, `["zeta"]`, 200)
 	tok := e.owner.Token
 	url := e.objectURL(mine)
-	orgURL := e.base + "organizations/organization/" + itoa(e.orgID) + "/"
-	got := decode[[]tags.TagOut](t, mustCall(t, e, "POST", url, tok, `["beta", "alpha", "gamma"]`, 200))
+	orgURL := e.base + "organizations/organization/" + testutil.Itoa(e.orgID) + "/"
+	got := testutil.Decode[[]tags.TagOut](t, mustCall(t, e, "POST", url, tok, `["beta", "alpha", "gamma"]`, 200))
 	ids := map[string]int64{}
 	for _, tg := range got {
 		ids[tg.Name] = tg.ID
 	}
 	type page = httpapi.Page[tags.TagOut]
-	listOf := func(t testing.TB, body string) []string { return tagNames(decode[page](t, body).Items) }
+	listOf := func(t testing.TB, body string) []string { return tagNames(testutil.Decode[page](t, body).Items) }
 
 	e.s.Run(t, []testutil.Scenario{
 		{Name: "list object tags by name", Method: "GET", URL: url, Token: tok, ExpectedStatus: 200,
 			After: func(t testing.TB, _ *httpResponse, body string) {
-				if got := listOf(t, body); !slices.Equal(got, []string{"alpha", "beta", "gamma"}) || decode[page](t, body).Count != 3 {
+				if got := listOf(t, body); !slices.Equal(got, []string{"alpha", "beta", "gamma"}) || testutil.Decode[page](t, body).Count != 3 {
 					t.Errorf("got %v", got)
 				}
 			}},
@@ -129,7 +129,7 @@ func TestObjectTagRoutesAndTargets(t *testing.T) {
 			ExpectedBody: []string{`"count":3`, `"name":"alpha"`}, NotExpected: []string{`"gamma"`, `"beta"`}},
 		{Name: "list object tags bad ordering", Method: "GET", URL: url + "?ordering=nope", Token: tok, ExpectedStatus: 400,
 			ExpectedBody: []string{"Invalid ordering. Allowed: name, -name, id, -id"}},
-		{Name: "type outside the allowlist", Method: "GET", URL: e.base + "accounts/user/" + itoa(e.owner.ID) + "/", Token: tok,
+		{Name: "type outside the allowlist", Method: "GET", URL: e.base + "accounts/user/" + testutil.Itoa(e.owner.ID) + "/", Token: tok,
 			ExpectedStatus: 404, ExpectedBody: []string{`{"detail":"Object type not found"}`}},
 		{Name: "images are not a target", Method: "POST", URL: e.base + "images/image/1/", Token: tok, Body: `["x"]`,
 			ExpectedStatus: 404, ExpectedBody: []string{"Object type not found"}},
@@ -139,7 +139,7 @@ func TestObjectTagRoutesAndTargets(t *testing.T) {
 			ExpectedBody: []string{`{"detail":"Object not found"}`}},
 		{Name: "assign to other org's contact", Method: "POST", URL: e.objectURL(bobs), Token: tok, Body: `["x"]`, ExpectedStatus: 404,
 			ExpectedBody: []string{"Object not found"}},
-		{Name: "other org as target", Method: "POST", URL: e.base + "organizations/organization/" + itoa(bobOrgID) + "/", Token: tok,
+		{Name: "other org as target", Method: "POST", URL: e.base + "organizations/organization/" + testutil.Itoa(bobOrgID) + "/", Token: tok,
 			Body: `["x"]`, ExpectedStatus: 404, ExpectedBody: []string{"Object not found"}},
 		{Name: "bad object id", Method: "GET", URL: e.base + "contacts/contact/abc/", Token: tok, ExpectedStatus: 400},
 		{Name: "object id out of range", Method: "GET", URL: e.base + "contacts/contact/99999999999999999999/", Token: tok, ExpectedStatus: 400},
@@ -147,7 +147,7 @@ func TestObjectTagRoutesAndTargets(t *testing.T) {
 			ExpectedBody: []string{`"name":"alpha"`, `"name":"org-wide"`}},
 		{Name: "org target lists its own tags", Method: "GET", URL: orgURL, Token: tok, ExpectedStatus: 200,
 			ExpectedBody: []string{`"count":2`}},
-		{Name: "outsider", Method: "GET", URL: "/api/v1/orgs/" + bob.PersonalOrg + "/tags/contacts/contact/" + itoa(bobs) + "/", Token: tok,
+		{Name: "outsider", Method: "GET", URL: "/api/v1/orgs/" + bob.PersonalOrg + "/tags/contacts/contact/" + testutil.Itoa(bobs) + "/", Token: tok,
 			ExpectedStatus: 404, ExpectedBody: []string{"Organization not found"}},
 
 		{Name: "bulk unassign ignores other orgs' and unknown ids", Method: "DELETE", URL: url, Token: tok,
@@ -178,12 +178,12 @@ func TestObjectTagRoutesAndTargets(t *testing.T) {
 		{Name: "nothing left on the contact", Method: "GET", URL: url, Token: tok, ExpectedStatus: 200,
 			ExpectedBody: []string{`{"items":[],"count":0}`}},
 	})
-	if n := scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE object_id = $1`, bobs); n != 1 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE object_id = $1`, bobs); n != 1 {
 		t.Fatalf("bob's assignment touched: %d", n)
 	}
 	// Deleting a tag removes its assignments.
-	mustCall(t, e, "DELETE", e.base+itoa(ids["alpha"])+"/", tok, "", 200)
-	if n := scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE tag_id = $1`, ids["alpha"]); n != 0 {
+	mustCall(t, e, "DELETE", e.base+testutil.Itoa(ids["alpha"])+"/", tok, "", 200)
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items WHERE tag_id = $1`, ids["alpha"]); n != 0 {
 		t.Fatalf("%d assignments of a deleted tag", n)
 	}
 }
@@ -213,10 +213,10 @@ func TestConcurrentAssignmentsCreateEachTagOnce(t *testing.T) {
 	for msg := range errs {
 		t.Error(msg)
 	}
-	if got := scalar[int64](t, e.s, `SELECT count(*) FROM tags`); got != 3 {
+	if got := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tags`); got != 3 {
 		t.Fatalf("%d tags, want 3", got)
 	}
-	if got := scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items`); got != 3*n {
+	if got := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items`); got != 3*n {
 		t.Fatalf("%d assignments, want %d", got, 3*n)
 	}
 }
@@ -230,11 +230,11 @@ func TestAssignmentNeverOutlivesItsContact(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Go(func() { e.call(t, "POST", e.objectURL(id), e.owner.Token, `["race"]`) })
 		wg.Go(func() {
-			e.call(t, "DELETE", "/api/v1/orgs/"+e.org+"/contacts/racer-"+itoa(int64(i))+"/", e.owner.Token, "")
+			e.call(t, "DELETE", "/api/v1/orgs/"+e.org+"/contacts/racer-"+testutil.Itoa(int64(i))+"/", e.owner.Token, "")
 		})
 		wg.Wait()
 	}
-	if n := scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items ti WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = ti.object_id)`); n != 0 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tagged_items ti WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = ti.object_id)`); n != 0 {
 		t.Fatalf("%d assignments of deleted contacts", n)
 	}
 }

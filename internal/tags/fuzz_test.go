@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"testing"
+
+	"apistarter/internal/testutil"
 )
 
 // FuzzTagNames feeds arbitrary names to every tag route that takes one
@@ -22,7 +24,7 @@ func FuzzTagNames(f *testing.F) {
 		list, _ := json.Marshal([]string{name, "fixed"})
 		for _, req := range []struct{ method, path, body string }{
 			{"POST", e.base, string(obj)},
-			{"PATCH", e.base + itoa(tag.ID) + "/", string(obj)},
+			{"PATCH", e.base + testutil.Itoa(tag.ID) + "/", string(obj)},
 			{"POST", e.objectURL(id), string(list)},
 			{"POST", e.objectURL(id), name},
 			{"DELETE", e.objectURL(id), name},

@@ -1,11 +1,7 @@
 package tags_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"strconv"
-	"strings"
 	"testing"
 
 	"apistarter/internal/tags"
@@ -26,20 +22,13 @@ func newEnv(t testing.TB) *env {
 	s := testutil.NewServer(t)
 	u := s.CreateUser(t, "alice")
 	e := &env{s: s, owner: u, org: u.PersonalOrg, base: "/api/v1/orgs/" + u.PersonalOrg + "/tags/"}
-	e.orgID = scalar[int64](t, s, `SELECT id FROM organizations WHERE slug = $1`, u.PersonalOrg)
+	e.orgID = testutil.Scalar[int64](t, s, `SELECT id FROM organizations WHERE slug = $1`, u.PersonalOrg)
 	return e
 }
 
 func (e *env) call(t testing.TB, method, path, token, body string) (int, string) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	resp := e.s.Do(t, method, path, token, r, nil)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return e.s.Send(t, method, path, token, body, nil)
 }
 
 // tag creates a tag as the owner.
@@ -50,7 +39,7 @@ func (e *env) tag(t testing.TB, name string) tags.TagOut {
 	if code != 200 {
 		t.Fatalf("create tag %q: %d %s", name, code, body)
 	}
-	return decode[tags.TagOut](t, body)
+	return testutil.Decode[tags.TagOut](t, body)
 }
 
 // contact creates a contact in org (as token) and returns its id.
@@ -60,33 +49,13 @@ func (e *env) contact(t testing.TB, org, token, name string) int64 {
 	if code != 201 {
 		t.Fatalf("create contact: %d %s", code, body)
 	}
-	return decode[struct{ ID int64 }](t, body).ID
+	return testutil.Decode[struct{ ID int64 }](t, body).ID
 }
 
 // objectURL is the tags URL of a contact of the owner's org.
 func (e *env) objectURL(contactID int64) string {
-	return e.base + "contacts/contact/" + itoa(contactID) + "/"
+	return e.base + "contacts/contact/" + testutil.Itoa(contactID) + "/"
 }
-
-func decode[T any](t testing.TB, body string) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		t.Fatalf("decode %T: %v; body: %s", v, err, body)
-	}
-	return v
-}
-
-func scalar[T any](t testing.TB, s *testutil.Server, sql string, args ...any) T {
-	t.Helper()
-	var v T
-	if err := s.App.DB.QueryRow(context.Background(), sql, args...).Scan(&v); err != nil {
-		t.Fatalf("query %q: %v", sql, err)
-	}
-	return v
-}
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func tagNames(ts []tags.TagOut) []string {
 	out := make([]string, len(ts))

@@ -15,15 +15,15 @@ func TestCreateRenameDeleteTag(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	bob := e.s.CreateUser(t, "bob")
-	bobTag := decode[tags.TagOut](t, mustCall(t, e, "POST", "/api/v1/orgs/"+bob.PersonalOrg+"/tags/", bob.Token, `{"name":"bobs"}`, 200))
+	bobTag := testutil.Decode[tags.TagOut](t, mustCall(t, e, "POST", "/api/v1/orgs/"+bob.PersonalOrg+"/tags/", bob.Token, `{"name":"bobs"}`, 200))
 	tok := e.owner.Token
 	var vip tags.TagOut
-	org := itoa(e.orgID)
+	org := testutil.Itoa(e.orgID)
 
 	e.s.Run(t, []testutil.Scenario{
 		{Name: "create trims and slugs; 200 not 201", Method: "POST", URL: e.base, Token: tok, Body: `{"name":" VIP Client "}`,
 			ExpectedStatus: 200, ExpectedBody: []string{`"name":"VIP Client"`, `"slug":"vip-client"`, `"organization":` + org},
-			After: func(t testing.TB, _ *http.Response, body string) { vip = decode[tags.TagOut](t, body) }},
+			After: func(t testing.TB, _ *http.Response, body string) { vip = testutil.Decode[tags.TagOut](t, body) }},
 		{Name: "same name other case", Method: "POST", URL: e.base, Token: tok, Body: `{"name":"vip client"}`, ExpectedStatus: 409,
 			ExpectedBody: []string{`{"detail":"A tag with this name or slug already exists in this organization."}`}},
 		{Name: "same slug other name", Method: "POST", URL: e.base, Token: tok, Body: `{"name":"VIP-Client!"}`, ExpectedStatus: 409,
@@ -45,7 +45,7 @@ func TestCreateRenameDeleteTag(t *testing.T) {
 		{Name: "outsider", Method: "POST", URL: "/api/v1/orgs/" + bob.PersonalOrg + "/tags/", Token: tok, Body: `{"name":"x"}`,
 			ExpectedStatus: 404, ExpectedBody: []string{`{"detail":"Organization not found"}`}},
 	})
-	id := itoa(vip.ID)
+	id := testutil.Itoa(vip.ID)
 	e.s.Run(t, []testutil.Scenario{
 		{Name: "rename regenerates slug", Method: "PATCH", URL: e.base + id + "/", Token: tok, Body: `{"name":" Priority "}`,
 			ExpectedStatus: 200, ExpectedBody: []string{`{"id":` + id + `,"name":"Priority","slug":"priority","organization":` + org + `}`}},
@@ -62,14 +62,14 @@ func TestCreateRenameDeleteTag(t *testing.T) {
 		{Name: "rename unknown", Method: "PATCH", URL: e.base + "999999/", Token: tok, Body: `{"name":"x"}`,
 			ExpectedStatus: 404, ExpectedBody: []string{`{"detail":"Not Found"}`}},
 		{Name: "rename unknown with null", Method: "PATCH", URL: e.base + "999999/", Token: tok, Body: `{"name":null}`, ExpectedStatus: 404},
-		{Name: "rename other org's tag", Method: "PATCH", URL: e.base + itoa(bobTag.ID) + "/", Token: tok, Body: `{"name":"mine"}`,
+		{Name: "rename other org's tag", Method: "PATCH", URL: e.base + testutil.Itoa(bobTag.ID) + "/", Token: tok, Body: `{"name":"mine"}`,
 			ExpectedStatus: 404, ExpectedBody: []string{`{"detail":"Not Found"}`}},
 		{Name: "bad id", Method: "PATCH", URL: e.base + "abc/", Token: tok, Body: `{"name":"x"}`, ExpectedStatus: 400},
-		{Name: "delete other org's tag", Method: "DELETE", URL: e.base + itoa(bobTag.ID) + "/", Token: tok, ExpectedStatus: 404},
+		{Name: "delete other org's tag", Method: "DELETE", URL: e.base + testutil.Itoa(bobTag.ID) + "/", Token: tok, ExpectedStatus: 404},
 		{Name: "delete", Method: "DELETE", URL: e.base + id + "/", Token: tok, ExpectedStatus: 200, ExpectedBody: []string{`{"detail":"deleted"}`}},
 		{Name: "delete again", Method: "DELETE", URL: e.base + id + "/", Token: tok, ExpectedStatus: 404, ExpectedBody: []string{`{"detail":"Not Found"}`}},
 	})
-	if n := scalar[int64](t, e.s, `SELECT count(*) FROM tags WHERE id = $1`, bobTag.ID); n != 1 {
+	if n := testutil.Scalar[int64](t, e.s, `SELECT count(*) FROM tags WHERE id = $1`, bobTag.ID); n != 1 {
 		t.Fatal("bob's tag was deleted")
 	}
 }
@@ -93,7 +93,7 @@ func TestListSearchAndBySlug(t *testing.T) {
 	mustCall(t, e, "POST", "/api/v1/orgs/"+bob.PersonalOrg+"/tags/", bob.Token, `{"name":"alphabet"}`, 200)
 	type page = httpapi.Page[tags.TagOut]
 	get := func(q string) page {
-		return decode[page](t, mustCall(t, e, "GET", e.base+q, e.owner.Token, "", 200))
+		return testutil.Decode[page](t, mustCall(t, e, "GET", e.base+q, e.owner.Token, "", 200))
 	}
 	cases := []struct {
 		query string

@@ -169,20 +169,7 @@ func UploadTo(t testing.TB, base, path, token string, headers map[string]string,
 // content type unless headers say otherwise) and returns status and body.
 func Call(t testing.TB, base, method, path, token string, body io.Reader, headers map[string]string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, base+path, body)
-	if err != nil {
-		t.Fatalf("testutil: request: %v", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(newRequest(t, base, method, path, token, body, headers))
 	if err != nil {
 		t.Fatalf("testutil: %s %s: %v", method, path, err)
 	}

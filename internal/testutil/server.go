@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"apistarter/internal/app"
@@ -88,7 +89,29 @@ func Logger(t testing.TB) *slog.Logger {
 // Do sends a request with an optional bearer token and JSON body.
 func (s *Server) Do(t testing.TB, method, path, token string, body io.Reader, headers map[string]string) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+path, body)
+	resp, err := s.Client().Do(newRequest(t, s.URL, method, path, token, body, headers))
+	if err != nil {
+		t.Fatalf("testutil: %s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+// Send is Do with a string body (none when empty); it returns the status
+// and the body read.
+func (s *Server) Send(t testing.TB, method, path, token, body string, headers map[string]string) (int, string) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	return ReadResponse(t, s.Do(t, method, path, token, r, headers))
+}
+
+// newRequest is a request to base+path with an optional bearer token and a
+// JSON content type when there is a body; headers override both.
+func newRequest(t testing.TB, base, method, path, token string, body io.Reader, headers map[string]string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, body)
 	if err != nil {
 		t.Fatalf("testutil: request: %v", err)
 	}
@@ -101,11 +124,7 @@ func (s *Server) Do(t testing.TB, method, path, token string, body io.Reader, he
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := s.Client().Do(req)
-	if err != nil {
-		t.Fatalf("testutil: %s %s: %v", method, path, err)
-	}
-	return resp
+	return req
 }
 
 // Scrape returns what the app's metrics listener (METRICS_ADDR) serves at
