@@ -34,7 +34,7 @@ func serviceFor(t *testing.T, s *testutil.Server, orgs accounts.OrgAccounts) *ac
 }
 
 // The deferred owner triggers are the last line of defence: a deletion
-// that would orphan a group fails at commit with the contract's 409.
+// that would orphan a group fails at commit with the documented 409.
 func TestDeleteAccountTriggerViolationIsA409(t *testing.T) {
 	t.Parallel()
 	s := testutil.NewServer(t)

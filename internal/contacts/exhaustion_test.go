@@ -11,7 +11,7 @@ import (
 )
 
 // When base, base-1 … base-499 and every retry slug are taken, create
-// answers the contract's 409; a free retry slug is used otherwise.
+// answers the documented 409; a free retry slug is used otherwise.
 func TestCreateAnswers409WhenSlugsAreExhausted(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -82,7 +82,7 @@ func TestRunnerIgnoresFinishedJobs(t *testing.T) {
 	}
 }
 
-// A run that fails marks the job failed with the contract's message and
+// A run that fails marks the job failed with its documented message and
 // leaves no archive behind; the task is not retried.
 func TestFailedRunMarksTheJobFailedAndStoresNothing(t *testing.T) {
 	t.Parallel()

@@ -67,7 +67,16 @@ func documentOperation(oapi *huma.OpenAPI, op *huma.Operation) {
 		addError(http.StatusNotFound, "Not found, or not visible to this user")
 	}
 	if op.RequestBody != nil {
-		if mt := op.RequestBody.Content["application/json"]; mt != nil && mt.Example == nil && mt.Examples == nil && mt.Schema != nil {
+		ExampleBody(oapi, op.RequestBody)
+	}
+}
+
+// ExampleBody gives each media type of body without an example one derived
+// from its schema (JSON, and the fields of a multipart form). Routes that
+// document their body after registering call it themselves.
+func ExampleBody(oapi *huma.OpenAPI, body *huma.RequestBody) {
+	for _, mt := range body.Content {
+		if mt != nil && mt.Example == nil && mt.Examples == nil && mt.Schema != nil {
 			mt.Example = exampleOf(oapi.Components.Schemas, mt.Schema, 0)
 		}
 	}
@@ -138,6 +147,8 @@ func exampleString(s *huma.Schema) string {
 		return "https://example.com/"
 	case "uuid":
 		return "0b5e3c1e-9a1f-4c55-8f0e-3f1c2a9d7b10"
+	case "binary":
+		return "(the file's bytes)"
 	default:
 		v = "string"
 	}

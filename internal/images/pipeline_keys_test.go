@@ -38,7 +38,7 @@ func TestVariantKeys(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", k, got[k], v)
 		}
 	}
-	// Keys from the original's era may carry another extension; variants are WebP anyway.
+	// Keys written by an earlier version may carry another extension; variants are WebP anyway.
 	if got := VariantKeys("private/images/7/old.jpg")[VariantSm]; got != "private/images/7/old_sm.webp" {
 		t.Errorf("jpg original: got %q", got)
 	}

@@ -97,6 +97,7 @@ func registered(api huma.API, method, path string) *huma.Operation {
 // body schema given before would make huma parse the body.
 func documentBody(api huma.API, method, path string, rb *huma.RequestBody) {
 	if o := registered(api, method, path); o != nil {
+		httpapi.ExampleBody(api.OpenAPI(), rb)
 		o.RequestBody = rb
 	}
 }

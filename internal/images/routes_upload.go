@@ -20,10 +20,14 @@ func MultipartBody(field string, many bool, doc string) *huma.RequestBody {
 	if many {
 		prop = &huma.Schema{Type: huma.TypeArray, Items: file, Description: doc}
 	}
+	var example any = "(the file's bytes)"
+	if many {
+		example = []any{example}
+	}
 	return &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
 		"multipart/form-data": {Schema: &huma.Schema{
 			Type: huma.TypeObject, Required: []string{field}, Properties: map[string]*huma.Schema{field: prop},
-		}},
+		}, Example: map[string]any{field: example}},
 	}}
 }
 

@@ -38,7 +38,7 @@ func newClub(t *testing.T, limit, value string) (s *testutil.Server, owner, admi
 	return s, owner, admin
 }
 
-// expectTooMany sends the request and checks the 429 of the contract: the
+// expectTooMany sends the request and checks the documented 429: the
 // error body and a positive Retry-After.
 func expectTooMany(t *testing.T, s *testutil.Server, method, path, token, body string) {
 	t.Helper()
@@ -65,7 +65,7 @@ func invitationMails(t *testing.T, s *testutil.Server, to string) int64 {
 func inviteBody(email string) string { return `{"email":"` + email + `","role":"member"}` }
 
 // attempt is one POST of a limit test and the status it must get; a 429 is
-// checked against the whole contract (expectTooMany).
+// checked in full (expectTooMany).
 type attempt struct {
 	token, path, body string
 	want              int

@@ -28,7 +28,7 @@ type suiteEnv struct {
 	sigParam string
 }
 
-// runSuite is the contract every backend meets: each behaviour runs as a
+// runSuite is what every backend must do: each behaviour runs as a
 // parallel subtest on a fresh, isolated store from newEnv.
 func runSuite(t *testing.T, newEnv func(t *testing.T) suiteEnv) {
 	for _, c := range []struct {
