@@ -31,18 +31,24 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Card is what a contact says about its person, in the JSON of the API and
+// of the export archive alike (embedded, so its fields stay at this place).
+type Card struct {
+	FirstName  string  `json:"first_name"`
+	LastName   string  `json:"last_name"`
+	Email      string  `json:"email"`
+	Location   string  `json:"location"`
+	Phone      string  `json:"phone"`
+	Notes      string  `json:"notes"`
+	AvatarPath *string `json:"avatar_path"`
+}
+
 // ContactOut is a contact as the API returns it.
 type ContactOut struct {
-	ID             int64         `json:"id"`
-	DisplayName    string        `json:"display_name"`
-	Slug           string        `json:"slug"`
-	FirstName      string        `json:"first_name"`
-	LastName       string        `json:"last_name"`
-	Email          string        `json:"email"`
-	Location       string        `json:"location"`
-	Phone          string        `json:"phone"`
-	Notes          string        `json:"notes"`
-	AvatarPath     *string       `json:"avatar_path"`
+	ID          int64  `json:"id"`
+	DisplayName string `json:"display_name"`
+	Slug        string `json:"slug"`
+	Card
 	AvatarURL      *string       `json:"avatar_url"`
 	LargeAvatarURL *string       `json:"large_avatar_url"`
 	Organization   string        `json:"organization" doc:"Slug of the organization."`
@@ -84,8 +90,11 @@ type row struct {
 
 func (s *Service) out(org string, r row) (ContactOut, error) {
 	c := ContactOut{
-		ID: r.ID, DisplayName: r.DisplayName, Slug: r.Slug, FirstName: r.FirstName, LastName: r.LastName,
-		Email: r.Email, Location: r.Location, Phone: r.Phone, Notes: r.Notes, AvatarPath: r.AvatarPath,
+		ID: r.ID, DisplayName: r.DisplayName, Slug: r.Slug,
+		Card: Card{
+			FirstName: r.FirstName, LastName: r.LastName, Email: r.Email, Location: r.Location,
+			Phone: r.Phone, Notes: r.Notes, AvatarPath: r.AvatarPath,
+		},
 		Organization: org, Creator: r.CreatorSlug, Tags: []tags.TagOut{},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}

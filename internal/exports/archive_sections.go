@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"apistarter/internal/contacts"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -60,19 +62,13 @@ type memberRow struct {
 }
 
 type contactRow struct {
-	ID          int64     `json:"id"`
-	Slug        string    `json:"slug"`
-	DisplayName string    `json:"display_name"`
-	FirstName   string    `json:"first_name"`
-	LastName    string    `json:"last_name"`
-	Email       string    `json:"email"`
-	Location    string    `json:"location"`
-	Phone       string    `json:"phone"`
-	Notes       string    `json:"notes"`
-	AvatarPath  *string   `json:"avatar_path"`
-	CreatorID   *int64    `json:"creator_id"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          int64  `json:"id"`
+	Slug        string `json:"slug"`
+	DisplayName string `json:"display_name"`
+	contacts.Card
+	CreatorID *int64    `json:"creator_id"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 type tagRow struct {
