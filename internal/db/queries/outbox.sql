@@ -59,7 +59,8 @@ DELETE FROM outbox WHERE id IN (
 
 -- name: OutboxBacklog :one
 -- Read at metrics scrape time, so bounded: each count walks its partial
--- index (outbox_unfinished_idx, outbox_failed_idx) and stops at max_rows.
+-- index (outbox_unfinished_idx, outbox_failed_idx) and stops at max_rows;
+-- the oldest age reads one entry of outbox_unfinished_created_idx.
 SELECT
     (SELECT count(*) FROM (SELECT 1 FROM outbox o1
         WHERE o1.completed_at IS NULL AND o1.failed_at IS NULL AND o1.relayed_at IS NULL

@@ -205,7 +205,8 @@ type OutboxBacklogRow struct {
 }
 
 // Read at metrics scrape time, so bounded: each count walks its partial
-// index (outbox_unfinished_idx, outbox_failed_idx) and stops at max_rows.
+// index (outbox_unfinished_idx, outbox_failed_idx) and stops at max_rows;
+// the oldest age reads one entry of outbox_unfinished_created_idx.
 func (q *Queries) OutboxBacklog(ctx context.Context, maxRows int32) (OutboxBacklogRow, error) {
 	row := q.db.QueryRow(ctx, outboxBacklog, maxRows)
 	var i OutboxBacklogRow
