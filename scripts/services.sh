@@ -76,12 +76,13 @@ if ! ls /usr/lib/*/libwebp.so >/dev/null 2>&1; then
 fi
 # Optional tools of the deployment tests: podman and buildah (make image and its run
 # test), haproxy, pgbouncer and redis-sentinel (make cluster and its short test,
-# Sentinel failover, PgBouncer transaction mode), docker-compose (compose file check).
+# Sentinel failover, PgBouncer transaction mode), docker-compose (compose file check),
+# chromium (the admin console's browser test).
 # Each test says plainly that it skips without its tool; as root the missing ones are
 # installed here. Never fatal: make test goes on without them.
 missing=""
 for pair in podman:podman buildah:buildah haproxy:haproxy pgbouncer:pgbouncer \
-  redis-sentinel:redis-sentinel docker-compose:docker-compose; do
+  redis-sentinel:redis-sentinel docker-compose:docker-compose chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
 done
 if [ -n "$missing" ]; then
