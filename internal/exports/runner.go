@@ -42,8 +42,12 @@ func (s *Service) Run(parent context.Context, id uuid.UUID) error {
 		return fmt.Errorf("exports: run: advisory lock: %w", err)
 	}
 	if !locked {
-		s.Log.Info("export already being built elsewhere", "job_id", id)
-		return nil
+		// Another runner holds the job: a live one finishes it, one whose
+		// worker is shutting down lets go in a moment. This task comes back
+		// later instead of completing, so a job whose runner stopped is not
+		// left processing until stale recovery.
+		s.Log.Info("export being built elsewhere: retrying later", "job_id", id)
+		return jobs.Later(fmt.Errorf("exports: run %s: another runner holds the job", id))
 	}
 	defer unlock(ctx, conn, key)
 

@@ -34,6 +34,14 @@ func Permanent(err error) error {
 // IsPermanent reports an error made with Permanent.
 func IsPermanent(err error) bool { return errors.Is(err, asynq.SkipRetry) }
 
+// Later marks err as "not now": what the task needs is held elsewhere (a
+// lock a runner still holds). The task comes back after the retry delay
+// without using up one of its retries.
+func Later(err error) error { return &notCountedError{err} }
+
+// IsLater reports an error made with Later.
+func IsLater(err error) bool { return errors.As(err, new(*notCountedError)) }
+
 // Result is what a periodic job did, as named counts ("deleted": 3).
 type Result map[string]int64
 

@@ -94,7 +94,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		Queues:                   queues,
 		ShutdownTimeout:          orDefaultDuration(w.ShutdownTimeout, DefaultShutdownTimeout),
 		RetryDelayFunc:           func(n int, _ error, _ *asynq.Task) time.Duration { return retry(n) },
-		IsFailure:                func(err error) bool { return !errors.As(err, new(*notCountedError)) },
+		IsFailure:                func(err error) bool { return !IsLater(err) },
 		TaskCheckInterval:        poll,
 		DelayedTaskCheckInterval: poll,
 		Logger:                   asynqLogger{w.Log},
