@@ -65,6 +65,7 @@ type App struct {
 	redisConn   jobs.RedisOpt // settings of every Redis user: Redis and asynq
 	limiter     *ratelimit.Limiter
 	accounts    *accounts.Service
+	orgLimits   orgs.Limits // invitation and org-creation rates
 	invitations *orgs.Invitations
 	contacts    *contacts.Service
 	tags        *tags.Service
@@ -189,7 +190,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	if err := registerAll(a.Metrics, a.Orgs.PermissionCache().Collectors()); err != nil {
 		return nil, fmt.Errorf("orgs: metrics: %w", err)
 	}
-	a.invitations = orgs.NewInvitations(a.Orgs, templates, cfg.FrontendURL, cfg.ProjectName, orgLimits(cfg, a.limiter))
+	a.orgLimits = orgLimits(cfg, a.limiter)
+	a.invitations = orgs.NewInvitations(a.Orgs, templates, cfg.FrontendURL, cfg.ProjectName, a.orgLimits)
 
 	// Feature services.
 	a.accounts = accounts.NewService(accounts.Deps{

@@ -54,7 +54,7 @@ func (a *App) routes(api huma.API, mux *http.ServeMux) error {
 		TrustedOrigins: append([]string{cfg.PublicBaseURL}, cfg.CORSAllowedOrigins...),
 		SecureCookies:  cfg.BrowserCookieSecure,
 	})
-	orgs.RegisterRoutes(api, a.Orgs, a.invitations, orgLimits(cfg, a.limiter))
+	orgs.RegisterRoutes(api, a.Orgs, a.invitations, a.orgLimits)
 	contacts.Register(api, a.contacts, a.limiter)
 	tags.Register(api, a.tags)
 	images.Register(api, a.images, a.limiter)
