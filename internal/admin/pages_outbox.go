@@ -76,7 +76,12 @@ func (c *Console) retryTask(r *http.Request, _ *session) (done, error) {
 	if c.Tasks == nil {
 		return done{}, apperr.Unavailable("Retrying needs the task queue, which is not configured here.")
 	}
-	if err := c.Tasks.RunTask(t.Queue, t.ID.String()); err != nil {
+	// After a lapsed lease the row's copy runs under an id of its own.
+	taskID := t.TaskID
+	if taskID == "" {
+		taskID = t.ID.String()
+	}
+	if err := c.Tasks.RunTask(t.Queue, taskID); err != nil {
 		if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
 			return done{}, apperr.Conflict("The queue no longer holds this task, so it cannot be retried.")
 		}

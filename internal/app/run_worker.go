@@ -28,6 +28,8 @@ func (a *App) NewWorker() *jobs.Worker {
 		Tracer:          a.tracer(),
 		Relay:           a.NewRelay(),
 		ShutdownTimeout: ShutdownTimeout,
+		Concurrency:     a.Cfg.WorkerConcurrency,
+		Lease:           a.Cfg.TaskLease,
 	}
 }
 
@@ -47,6 +49,7 @@ func (a *App) NewRelay() *jobs.Relay {
 		Redis:   a.redisConn,
 		Log:     a.Log.With("component", "relay"),
 		Metrics: a.jobMetrics,
+		Timeout: a.Cfg.RelayTimeout,
 	}
 }
 

@@ -88,6 +88,14 @@ type Config struct {
 	ExportRetentionDays              int
 	ExportStaleAfter                 time.Duration
 	PermissionCacheTTL               time.Duration
+	// WorkerConcurrency is how many tasks a worker runs at once.
+	WorkerConcurrency int
+	// TaskLease: a running task's lease, renewed every third of it; a
+	// task whose worker died is handed over about this long after.
+	TaskLease time.Duration
+	// RelayTimeout: an unfinished task nothing was heard of this long is
+	// relayed again (losses neither a lease nor the Redis watch saw).
+	RelayTimeout time.Duration
 	// ShutdownDrainDelay: on SIGTERM, serve answers /health/ready/ 503 and
 	// keeps serving this long before it stops accepting, so a balancer
 	// stops routing to it first.
@@ -197,6 +205,9 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		ExportRetentionDays:              r.intRange("EXPORT_RETENTION_DAYS", 7, 1, 3650),
 		ExportStaleAfter:                 r.duration("EXPORT_STALE_AFTER", 35*time.Minute),
 		PermissionCacheTTL:               r.duration("PERMISSION_CACHE_TTL", time.Hour),
+		WorkerConcurrency:                r.intRange("WORKER_CONCURRENCY", 10, 1, 1000),
+		TaskLease:                        r.duration("TASK_LEASE", 6*time.Second),
+		RelayTimeout:                     r.duration("RELAY_TIMEOUT", 2*time.Minute),
 		ShutdownDrainDelay:               r.duration("SHUTDOWN_DRAIN_DELAY", 0),
 		DashboardBasicAuth:               r.str("DASHBOARD_BASIC_AUTH", ""),
 		TrustedProxies:                   r.list("TRUSTED_PROXIES", ""),
@@ -274,6 +285,12 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	if c.ExportStaleAfter <= 0 {
 		r.problem("EXPORT_STALE_AFTER: must be positive")
+	}
+	if c.TaskLease < time.Second || c.TaskLease > 10*time.Minute {
+		r.problem("TASK_LEASE: must be between 1s and 10m")
+	}
+	if c.RelayTimeout < c.TaskLease || c.RelayTimeout > 24*time.Hour {
+		r.problem("RELAY_TIMEOUT: must be at least TASK_LEASE and at most 24h")
 	}
 	if c.MailBackend == "smtp" && c.SMTPHost == "" {
 		r.problem("SMTP_HOST: required when MAIL_BACKEND=smtp")

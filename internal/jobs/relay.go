@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -28,14 +30,22 @@ const (
 	hotWindow = time.Second
 )
 
-// Relay moves committed outbox rows to asynq, with the row id as task id.
+// Relay moves committed outbox rows to asynq.
 //
-// A row is due when it is neither completed nor failed and was never relayed,
-// or was relayed more than Timeout ago: its task may have vanished from Redis
-// (flush, restart, eviction). Re-relaying is safe: while asynq still holds
-// the task, the same id is refused as a conflict; once asynq has forgotten a
-// finished task, the worker finds the row completed and does not run it
-// again. Several relays may run: rows are claimed with SKIP LOCKED.
+// New rows go as soon as they commit (NOTIFY, then a short poll). A row
+// already relayed goes again when its task may be gone from Redis:
+//   - its lease lapsed: the worker running it died (see Worker.Lease);
+//   - Redis lost its data (a flush, a restart without persistence, a
+//     failover to a replica that missed writes): the relay notices within
+//     Interval through a counter of its own in Redis, and hands over again
+//     every unfinished row relayed before then that no live lease holds;
+//   - nothing was heard of it for Timeout: the fallback for losses nobody
+//     noticed (e.g. eviction).
+//
+// Re-relaying is safe: while asynq holds a task, the same id is refused as a
+// conflict; a copy that does reach a worker finds its row completed, or
+// leased by the copy that runs, and is not run. Several relays may run:
+// rows are claimed with SKIP LOCKED.
 type Relay struct {
 	DB *pgxpool.Pool
 	// Listen is where LISTEN outbox connects: a session of its own, so not
@@ -45,9 +55,10 @@ type Relay struct {
 	Log    *slog.Logger
 	// Metrics is optional.
 	Metrics *Metrics
-	// Timeout after which an unfinished row is relayed again.
+	// Timeout after which an unfinished row nobody holds is relayed again.
 	Timeout time.Duration
-	// Interval is the poll fallback when no notification arrives.
+	// Interval is the poll fallback when no notification arrives, and how
+	// often relayed rows are checked (lapsed leases, Redis data loss).
 	Interval  time.Duration
 	BatchSize int
 }
@@ -59,13 +70,40 @@ func (r *Relay) timeout() time.Duration {
 	return DefaultRelayTimeout
 }
 
+func (r *Relay) interval() time.Duration {
+	if r.Interval > 0 {
+		return r.Interval
+	}
+	return DefaultRelayInterval
+}
+
+// relayConns are what a relay talks to Redis through.
+type relayConns struct {
+	client    *asynq.Client
+	inspector *asynq.Inspector
+	watch     *lossWatch
+}
+
+func (r *Relay) open() (*relayConns, func()) {
+	c := &relayConns{client: asynq.NewClient(r.Redis), inspector: asynq.NewInspector(r.Redis)}
+	rc, _ := r.Redis.MakeRedisClient().(redis.UniversalClient)
+	if rc != nil {
+		c.watch = newLossWatch(rc)
+	}
+	return c, func() {
+		_ = c.client.Close()
+		_ = c.inspector.Close()
+		if rc != nil {
+			_ = rc.Close()
+		}
+	}
+}
+
 // Run relays until ctx ends. It wakes on NOTIFY outbox (sent by
 // Outbox.Enqueue, delivered at commit) and polls every Interval regardless.
 func (r *Relay) Run(ctx context.Context) error {
-	client := asynq.NewClient(r.Redis)
-	defer client.Close()
-	inspector := asynq.NewInspector(r.Redis)
-	defer inspector.Close()
+	conns, closeConns := r.open()
+	defer closeConns()
 
 	wake := make(chan struct{}, 1)
 	var wg sync.WaitGroup
@@ -76,14 +114,22 @@ func (r *Relay) Run(ctx context.Context) error {
 	}()
 	defer wg.Wait()
 
-	interval := r.Interval
-	if interval <= 0 {
-		interval = DefaultRelayInterval
-	}
-	var lastActive time.Time
+	var lastActive, lastDue time.Time
 	failing := false
 	for {
-		n, err := r.drain(ctx, client, inspector)
+		// Due rows first: the Redis check must come before rows go into
+		// a Redis that may have just lost the earlier ones.
+		var n int
+		var err error
+		if time.Since(lastDue) >= r.interval() {
+			n, err = r.drainDue(ctx, conns)
+			lastDue = time.Now()
+		}
+		if err == nil {
+			var m int
+			m, err = r.drainNew(ctx, conns)
+			n += m
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			if !failing {
@@ -97,7 +143,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		if n > 0 {
 			lastActive = time.Now()
 		}
-		wait := interval
+		wait := r.interval()
 		if time.Since(lastActive) < hotWindow && !failing {
 			wait = hotPoll
 		}
@@ -116,11 +162,14 @@ func (r *Relay) Run(ctx context.Context) error {
 
 // RelayOnce relays every due row now and returns how many were handed over.
 func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
-	client := asynq.NewClient(r.Redis)
-	defer client.Close()
-	inspector := asynq.NewInspector(r.Redis)
-	defer inspector.Close()
-	return r.drain(ctx, client, inspector)
+	conns, closeConns := r.open()
+	defer closeConns()
+	n, err := r.drainDue(ctx, conns)
+	if err != nil {
+		return n, err
+	}
+	m, err := r.drainNew(ctx, conns)
+	return n + m, err
 }
 
 // listen holds a dedicated connection with LISTEN outbox and signals wake on
@@ -168,27 +217,81 @@ func (r *Relay) listenOnce(ctx context.Context, wake chan<- struct{}) error {
 	}
 }
 
-// drain relays batches until no due row is left.
-func (r *Relay) drain(ctx context.Context, client *asynq.Client, inspector *asynq.Inspector) (int, error) {
-	batch := r.BatchSize
-	if batch <= 0 {
-		batch = DefaultRelayBatch
+func (r *Relay) batchSize() int {
+	if r.BatchSize > 0 {
+		return r.BatchSize
+	}
+	return DefaultRelayBatch
+}
+
+// drainNew relays rows never relayed, in batches, until none is left.
+func (r *Relay) drainNew(ctx context.Context, c *relayConns) (int, error) {
+	size := r.batchSize()
+	claim := func(q *sqlc.Queries) ([]claimedRow, error) {
+		rows, err := q.ClaimNewOutbox(ctx, int32(size))
+		return claimedNew(rows), err
 	}
 	total := 0
 	for {
-		n, claimed, err := r.relayBatch(ctx, client, inspector, batch)
+		n, claimed, err := r.relayBatch(ctx, c, claim)
 		total += n
-		if err != nil || claimed < batch {
+		if err != nil || claimed < size {
 			return total, err
 		}
 	}
 }
 
-// relayBatch claims up to size due rows (marking them relayed) and enqueues
-// them; rows Redis did not take are released for the next poll.
-func (r *Relay) relayBatch(ctx context.Context, client *asynq.Client, inspector *asynq.Inspector, size int) (relayed, claimed int, err error) {
+// drainDue relays again the rows whose task may be gone from Redis: lapsed
+// leases, rows older than the timeout, and, when Redis lost its data, every
+// row relayed before the loss was seen.
+func (r *Relay) drainDue(ctx context.Context, c *relayConns) (int, error) {
 	q := sqlc.New(r.DB)
-	rows, err := q.ClaimOutbox(ctx, sqlc.ClaimOutboxParams{TimeoutSeconds: r.timeout().Seconds(), BatchSize: int32(size)})
+	now, err := q.OutboxClock(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: relay: clock: %w", err)
+	}
+	before := now.Add(-r.timeout())
+	if c.watch != nil {
+		lost, err := c.watch.check(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("jobs: relay: watch redis: %w", err)
+		}
+		if lost {
+			// Rows relayed from now on go into the Redis that is there now.
+			r.Log.Warn("outbox relay: Redis lost its data; relaying unfinished tasks again")
+			c.watch.lostAt = now
+		}
+		if !c.watch.lostAt.IsZero() {
+			before = c.watch.lostAt
+		}
+	}
+	size := r.batchSize()
+	claim := func(q *sqlc.Queries) ([]claimedRow, error) {
+		rows, err := q.ClaimDueOutbox(ctx, sqlc.ClaimDueOutboxParams{RelayedBefore: before, BatchSize: int32(size)})
+		return claimedDue(rows), err
+	}
+	total := 0
+	for {
+		n, claimed, err := r.relayBatch(ctx, c, claim)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if claimed < size {
+			// Everything relayed before the loss has gone again.
+			if c.watch != nil {
+				c.watch.lostAt = time.Time{}
+			}
+			return total, nil
+		}
+	}
+}
+
+// relayBatch claims up to a batch of rows (marking them relayed) and
+// enqueues them; rows Redis did not take are released for the next poll.
+func (r *Relay) relayBatch(ctx context.Context, c *relayConns, claim func(*sqlc.Queries) ([]claimedRow, error)) (relayed, claimed int, err error) {
+	q := sqlc.New(r.DB)
+	rows, err := claim(q)
 	if err != nil {
 		return 0, 0, fmt.Errorf("jobs: relay: claim: %w", err)
 	}
@@ -205,7 +308,7 @@ func (r *Relay) relayBatch(ctx context.Context, client *asynq.Client, inspector 
 	g.SetLimit(16)
 	for i, row := range rows {
 		g.Go(func() error {
-			err := enqueueRow(gctx, client, row)
+			err := enqueueRow(gctx, c.client, row)
 			switch {
 			case err == nil:
 				done[i] = true
@@ -237,8 +340,8 @@ func (r *Relay) relayBatch(ctx context.Context, client *asynq.Client, inspector 
 				// finished with it but the worker could not record that
 				// (e.g. PostgreSQL was down), record it now so the row
 				// stops being relayed.
-				if err := settleFromQueue(ctx, q, inspector, row); err != nil {
-					r.Log.Warn("outbox relay: settle from queue", "task_id", row.ID.String(), "error", err.Error())
+				if err := settleFromQueue(ctx, q, c.inspector, row); err != nil {
+					r.Log.Warn("outbox relay: settle from queue", "task_id", row.taskID(), "error", err.Error())
 				}
 			}
 		}
@@ -266,7 +369,7 @@ const (
 	TraceParentHeader = "traceparent"
 )
 
-func enqueueRow(ctx context.Context, client *asynq.Client, row sqlc.ClaimOutboxRow) error {
+func enqueueRow(ctx context.Context, client *asynq.Client, row claimedRow) error {
 	var headers map[string]string
 	if row.RequestID != "" || row.TraceParent != "" {
 		headers = make(map[string]string, 2)
@@ -281,14 +384,14 @@ func enqueueRow(ctx context.Context, client *asynq.Client, row sqlc.ClaimOutboxR
 	ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_, err := client.EnqueueContext(ectx, task,
-		asynq.TaskID(row.ID.String()), asynq.Queue(row.Queue), asynq.MaxRetry(int(row.MaxRetry)))
+		asynq.TaskID(row.taskID()), asynq.Queue(row.Queue), asynq.MaxRetry(int(row.MaxRetry)))
 	return err
 }
 
 // settleFromQueue marks row completed or failed when asynq reports its task
 // so; any other state leaves it alone.
-func settleFromQueue(ctx context.Context, q *sqlc.Queries, inspector *asynq.Inspector, row sqlc.ClaimOutboxRow) error {
-	info, err := inspector.GetTaskInfo(row.Queue, row.ID.String())
+func settleFromQueue(ctx context.Context, q *sqlc.Queries, inspector *asynq.Inspector, row claimedRow) error {
+	info, err := inspector.GetTaskInfo(row.Queue, row.taskID())
 	if err != nil {
 		if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
 			return nil
@@ -297,7 +400,7 @@ func settleFromQueue(ctx context.Context, q *sqlc.Queries, inspector *asynq.Insp
 	}
 	switch info.State {
 	case asynq.TaskStateCompleted:
-		return q.CompleteOutbox(ctx, sqlc.CompleteOutboxParams{ID: row.ID, Attempts: int32(info.Retried + 1)})
+		return q.CompleteOutbox(ctx, sqlc.CompleteOutboxParams{Ids: []uuid.UUID{row.ID}, Attempts: []int32{int32(info.Retried + 1)}})
 	case asynq.TaskStateArchived:
 		return q.FailOutbox(ctx, sqlc.FailOutboxParams{ID: row.ID, LastError: truncate(info.LastErr), Attempts: int32(info.Retried + 1)})
 	}
@@ -311,4 +414,40 @@ func truncate(s string) string {
 		return s
 	}
 	return s[:max] + "…"
+}
+
+// claimedRow is a row a relay claimed, new or due again.
+type claimedRow sqlc.ClaimNewOutboxRow
+
+// taskID is the asynq task id of the row's current copy.
+func (r claimedRow) taskID() string {
+	if r.TaskID != "" {
+		return r.TaskID
+	}
+	return r.ID.String()
+}
+
+func claimedNew(rows []sqlc.ClaimNewOutboxRow) []claimedRow {
+	out := make([]claimedRow, len(rows))
+	for i, r := range rows {
+		out[i] = claimedRow(r)
+	}
+	return out
+}
+
+func claimedDue(rows []sqlc.ClaimDueOutboxRow) []claimedRow {
+	out := make([]claimedRow, len(rows))
+	for i, r := range rows {
+		out[i] = claimedRow(r)
+	}
+	return out
+}
+
+// OutboxRowID returns the outbox row an asynq task id names: the row id, or
+// the row id and the relay count after a lapsed lease ("<uuid>:<n>").
+// Other tasks (periodic jobs) have ids that are not row ids.
+func OutboxRowID(taskID string) (uuid.UUID, bool) {
+	s, _, _ := strings.Cut(taskID, ":")
+	id, err := uuid.Parse(s)
+	return id, err == nil && len(s) == 36
 }

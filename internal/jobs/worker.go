@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -59,6 +58,12 @@ type Worker struct {
 	// Backoff(DefaultRetryBase, DefaultRetryMax) when nil.
 	RetryDelay   func(n int) time.Duration
 	PollInterval time.Duration
+	// Lease is how long a running task's lease lasts without renewal
+	// (DefaultLease when zero): a worker that dies has its tasks handed to
+	// another worker about a lease later.
+	Lease time.Duration
+
+	ledger *ledger
 }
 
 // Backoff returns base·2^n with jitter (between half and all of it), capped
@@ -105,6 +110,16 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 		},
 	})
+	// The ledger outlives ctx: tasks still running at shutdown record
+	// their outcome through it.
+	w.ledger = newLedger(w.DB, w.Lease, w.Log)
+	ledgerCtx, stopLedger := context.WithCancel(context.WithoutCancel(ctx))
+	var ledgerDone sync.WaitGroup
+	ledgerDone.Go(func() { w.ledger.run(ledgerCtx) })
+	defer func() {
+		stopLedger()
+		ledgerDone.Wait()
+	}()
 	if err := srv.Start(w.middleware(asynq.HandlerFunc(w.dispatch))); err != nil {
 		return fmt.Errorf("jobs: worker: %w", err)
 	}
@@ -189,28 +204,33 @@ func (w *Worker) middleware(next asynq.Handler) asynq.Handler {
 		ctx = logctx.WithLogger(ctx, log)
 
 		// Outbox tasks carry their row id; other tasks (periodic) do not.
-		rowID, err := uuid.Parse(id)
+		rowID, isRow := OutboxRowID(id)
 		fromOutbox := false
-		if err == nil {
-			st, err := sqlc.New(w.DB).OutboxStatus(ctx, rowID)
+		if isRow {
+			st, err := w.ledger.take(ctx, rowID)
 			switch {
-			case errors.Is(err, pgx.ErrNoRows):
 			case err != nil:
 				log.Warn("task deferred: outbox unavailable", "error", err.Error())
 				return &notCountedError{fmt.Errorf("outbox: %w", err)}
-			case st.CompletedAt != nil:
+			case st == leaseCompleted:
 				// Already done: a relay retry or a Redis restore. Acking
 				// it without running it again is what makes the outbox
 				// run each task at most once to completion.
 				w.Metrics.task(t.Type(), OutcomeDuplicate, 0)
 				log.Info("task skipped: already completed", "outcome", OutcomeDuplicate)
 				return nil
-			default:
+			case st == leaseHeld:
+				// Another copy runs under a live lease; if its worker dies,
+				// the lease lapses and the relay hands the task over again.
+				w.Metrics.task(t.Type(), OutcomeDuplicate, 0)
+				log.Info("task skipped: running elsewhere", "outcome", OutcomeDuplicate)
+				return nil
+			case st == leaseGranted:
 				fromOutbox = true
 			}
 		}
 
-		err = process(ctx, log, handler, t)
+		err := process(ctx, log, handler, t)
 		d := time.Since(start)
 		if err == nil {
 			if fromOutbox {
@@ -255,21 +275,22 @@ func process(ctx context.Context, log *slog.Logger, next asynq.Handler, t *asynq
 	return next.ProcessTask(ctx, t)
 }
 
-// complete marks the row done, retrying briefly: if it cannot be recorded,
-// the relay hands the task over again after its timeout and it runs twice.
+// complete records the task done, retrying briefly: if it cannot be
+// recorded, its lease lapses, the relay hands the task over again and it
+// runs twice.
 func (w *Worker) complete(ctx context.Context, log *slog.Logger, id uuid.UUID, attempts int) {
 	ctx = context.WithoutCancel(ctx)
-	q := sqlc.New(w.DB)
 	delay := 100 * time.Millisecond
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := q.CompleteOutbox(cctx, sqlc.CompleteOutboxParams{ID: id, Attempts: int32(attempts)})
+		err := w.ledger.complete(cctx, id, attempts)
 		cancel()
 		if err == nil {
 			return
 		}
 		if time.Now().Add(delay).After(deadline) {
+			w.ledger.release(id)
 			log.Error("task done but not recorded; it may run again", "error", err.Error())
 			return
 		}
@@ -281,6 +302,7 @@ func (w *Worker) complete(ctx context.Context, log *slog.Logger, id uuid.UUID, a
 // recordFailure notes the error on the row; on a final failure it marks the
 // row failed so the relay leaves it alone.
 func (w *Worker) recordFailure(ctx context.Context, log *slog.Logger, id uuid.UUID, taskErr error, final bool, attempts int) {
+	defer w.ledger.release(id)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	q := sqlc.New(w.DB)

@@ -143,7 +143,7 @@ LIMIT sqlc.arg(lim) OFFSET sqlc.arg(off);
 SELECT DISTINCT task_type FROM outbox ORDER BY task_type;
 
 -- name: AdminOutboxTask :one
-SELECT id, task_type, queue, failed_at, completed_at FROM outbox WHERE id = sqlc.arg(id);
+SELECT id, task_id, task_type, queue, failed_at, completed_at FROM outbox WHERE id = sqlc.arg(id);
 
 -- name: ReopenFailedOutbox :execrows
 -- A failed task handed back to the queue: unfinished again, counted as

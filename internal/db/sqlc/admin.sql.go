@@ -389,11 +389,12 @@ func (q *Queries) AdminOrgTags(ctx context.Context, arg AdminOrgTagsParams) ([]A
 }
 
 const adminOutboxTask = `-- name: AdminOutboxTask :one
-SELECT id, task_type, queue, failed_at, completed_at FROM outbox WHERE id = $1
+SELECT id, task_id, task_type, queue, failed_at, completed_at FROM outbox WHERE id = $1
 `
 
 type AdminOutboxTaskRow struct {
 	ID          uuid.UUID
+	TaskID      string
 	TaskType    string
 	Queue       string
 	FailedAt    *time.Time
@@ -405,6 +406,7 @@ func (q *Queries) AdminOutboxTask(ctx context.Context, id uuid.UUID) (AdminOutbo
 	var i AdminOutboxTaskRow
 	err := row.Scan(
 		&i.ID,
+		&i.TaskID,
 		&i.TaskType,
 		&i.Queue,
 		&i.FailedAt,

@@ -184,6 +184,8 @@ type Outbox struct {
 	RequestID   string
 	Attempts    int32
 	TraceParent string
+	LeaseUntil  *time.Time
+	TaskID      string
 }
 
 type PendingEmailChange struct {

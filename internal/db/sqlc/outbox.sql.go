@@ -23,26 +23,35 @@ func (q *Queries) AdvisoryUnlock(ctx context.Context, key int64) (bool, error) {
 	return unlocked, err
 }
 
-const claimOutbox = `-- name: ClaimOutbox :many
-UPDATE outbox o SET relayed_at = now(), relay_count = o.relay_count + 1
-WHERE o.id IN (
+const claimDueOutbox = `-- name: ClaimDueOutbox :many
+WITH lapsed AS (
     SELECT c.id FROM outbox c
-    WHERE c.completed_at IS NULL AND c.failed_at IS NULL
-      AND (c.relayed_at IS NULL OR c.relayed_at < now() - make_interval(secs => $1::float8))
+    WHERE c.completed_at IS NULL AND c.failed_at IS NULL AND c.lease_until < now()
+    ORDER BY c.lease_until
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+), stale AS (
+    SELECT c.id FROM outbox c
+    WHERE c.completed_at IS NULL AND c.failed_at IS NULL AND c.lease_until IS NULL
+      AND c.relayed_at < $2::timestamptz
     ORDER BY c.relayed_at NULLS FIRST, c.created_at
-    LIMIT $2
+    LIMIT $1
     FOR UPDATE SKIP LOCKED
 )
-RETURNING o.id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.trace_parent, o.relay_count, o.created_at
+UPDATE outbox o SET relayed_at = now(), relay_count = o.relay_count + 1, lease_until = NULL,
+    task_id = CASE WHEN o.lease_until IS NULL THEN o.task_id ELSE o.id::text || ':' || (o.relay_count + 1)::text END
+WHERE o.id IN (SELECT l.id FROM lapsed l UNION SELECT s.id FROM stale s)
+RETURNING o.id, o.task_id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.trace_parent, o.relay_count, o.created_at
 `
 
-type ClaimOutboxParams struct {
-	TimeoutSeconds float64
-	BatchSize      int32
+type ClaimDueOutboxParams struct {
+	BatchSize     int32
+	RelayedBefore time.Time
 }
 
-type ClaimOutboxRow struct {
+type ClaimDueOutboxRow struct {
 	ID          uuid.UUID
+	TaskID      string
 	TaskType    string
 	Queue       string
 	Payload     []byte
@@ -53,21 +62,87 @@ type ClaimOutboxRow struct {
 	CreatedAt   time.Time
 }
 
-// Claims rows to relay and marks them relayed in one statement: unfinished,
-// and never relayed or relayed so long ago that the task may have vanished
-// from Redis. SKIP LOCKED lets several relays share the table; nothing stays
-// locked while the relay talks to Redis.
-func (q *Queries) ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]ClaimOutboxRow, error) {
-	rows, err := q.db.Query(ctx, claimOutbox, arg.TimeoutSeconds, arg.BatchSize)
+// Claims rows whose task may be gone from Redis:
+//
+//	lapsed: the lease of the worker running it lapsed (the worker died); the
+//	  task gets a new asynq id, since the dead worker's copy keeps the old
+//	  one in asynq's active set;
+//	stale: relayed before relayed_before (the fallback timeout, or the
+//	  moment the relay found that Redis lost its data) and not running.
+//
+// A row under a live lease is never claimed: its worker is on it.
+func (q *Queries) ClaimDueOutbox(ctx context.Context, arg ClaimDueOutboxParams) ([]ClaimDueOutboxRow, error) {
+	rows, err := q.db.Query(ctx, claimDueOutbox, arg.BatchSize, arg.RelayedBefore)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ClaimOutboxRow{}
+	items := []ClaimDueOutboxRow{}
 	for rows.Next() {
-		var i ClaimOutboxRow
+		var i ClaimDueOutboxRow
 		if err := rows.Scan(
 			&i.ID,
+			&i.TaskID,
+			&i.TaskType,
+			&i.Queue,
+			&i.Payload,
+			&i.MaxRetry,
+			&i.RequestID,
+			&i.TraceParent,
+			&i.RelayCount,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const claimNewOutbox = `-- name: ClaimNewOutbox :many
+UPDATE outbox o SET relayed_at = now(), relay_count = o.relay_count + 1
+WHERE o.id IN (
+    SELECT c.id FROM outbox c
+    WHERE c.completed_at IS NULL AND c.failed_at IS NULL AND c.relayed_at IS NULL
+    ORDER BY c.relayed_at NULLS FIRST, c.created_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING o.id, o.task_id, o.task_type, o.queue, o.payload, o.max_retry, o.request_id, o.trace_parent, o.relay_count, o.created_at
+`
+
+type ClaimNewOutboxRow struct {
+	ID          uuid.UUID
+	TaskID      string
+	TaskType    string
+	Queue       string
+	Payload     []byte
+	MaxRetry    int32
+	RequestID   string
+	TraceParent string
+	RelayCount  int32
+	CreatedAt   time.Time
+}
+
+// Claims rows never relayed and marks them relayed in one statement (the
+// relay's hot path: the head of outbox_unfinished_idx). SKIP LOCKED lets
+// several relays share the table; nothing stays locked while the relay
+// talks to Redis.
+func (q *Queries) ClaimNewOutbox(ctx context.Context, batchSize int32) ([]ClaimNewOutboxRow, error) {
+	rows, err := q.db.Query(ctx, claimNewOutbox, batchSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ClaimNewOutboxRow{}
+	for rows.Next() {
+		var i ClaimNewOutboxRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskID,
 			&i.TaskType,
 			&i.Queue,
 			&i.Payload,
@@ -88,28 +163,32 @@ func (q *Queries) ClaimOutbox(ctx context.Context, arg ClaimOutboxParams) ([]Cla
 }
 
 const completeOutbox = `-- name: CompleteOutbox :exec
-UPDATE outbox SET completed_at = now(), last_error = '', attempts = GREATEST(attempts, $1),
-    payload = CASE WHEN task_type = 'email:send'
-        THEN jsonb_build_object('to', COALESCE(payload->'to', '[]'::jsonb), 'subject', COALESCE(payload->'subject', '""'::jsonb))
+UPDATE outbox o SET completed_at = now(), last_error = '', lease_until = NULL,
+    attempts = GREATEST(o.attempts, d.attempts),
+    payload = CASE WHEN o.task_type = 'email:send'
+        THEN jsonb_build_object('to', COALESCE(o.payload->'to', '[]'::jsonb), 'subject', COALESCE(o.payload->'subject', '""'::jsonb))
         ELSE '{}'::jsonb END
-WHERE id = $2 AND completed_at IS NULL
+FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::int[]) AS attempts) d
+WHERE o.id = d.id AND o.completed_at IS NULL
 `
 
 type CompleteOutboxParams struct {
-	Attempts int32
-	ID       uuid.UUID
+	Ids      []uuid.UUID
+	Attempts []int32
 }
 
-// The payload is reduced once the task is over: email bodies hold
-// single-use tokens and signed links. An email keeps its recipients and
-// subject for operators; other tasks keep nothing.
+// Records finished tasks, a batch at a time. The payload is reduced once the
+// task is over: email bodies hold single-use tokens and signed links. An
+// email keeps its recipients and subject for operators; other tasks keep
+// nothing.
 func (q *Queries) CompleteOutbox(ctx context.Context, arg CompleteOutboxParams) error {
-	_, err := q.db.Exec(ctx, completeOutbox, arg.Attempts, arg.ID)
+	_, err := q.db.Exec(ctx, completeOutbox, arg.Ids, arg.Attempts)
 	return err
 }
 
 const failOutbox = `-- name: FailOutbox :exec
 UPDATE outbox SET failed_at = now(), last_error = $1, attempts = GREATEST(attempts, $2),
+    lease_until = NULL,
     payload = CASE WHEN task_type = 'email:send'
         THEN jsonb_build_object('to', COALESCE(payload->'to', '[]'::jsonb), 'subject', COALESCE(payload->'subject', '""'::jsonb))
         ELSE '{}'::jsonb END
@@ -156,8 +235,67 @@ func (q *Queries) InsertOutbox(ctx context.Context, arg InsertOutboxParams) erro
 	return err
 }
 
+const leaseOutbox = `-- name: LeaseOutbox :many
+WITH asked AS (
+    SELECT DISTINCT unnest($1::uuid[]) AS id
+), granted AS (
+    UPDATE outbox o SET lease_until = now() + make_interval(secs => $2::float8)
+    FROM (SELECT c.id FROM outbox c JOIN asked a ON a.id = c.id
+          WHERE c.completed_at IS NULL AND (c.lease_until IS NULL OR c.lease_until < now())
+          ORDER BY c.id FOR UPDATE OF c SKIP LOCKED) g
+    WHERE o.id = g.id
+    RETURNING o.id
+)
+SELECT a.id::uuid AS id, (g.id IS NOT NULL)::bool AS leased, (c.id IS NOT NULL)::bool AS found,
+    (c.completed_at IS NOT NULL)::bool AS completed
+FROM asked a
+LEFT JOIN granted g ON g.id = a.id
+LEFT JOIN outbox c ON c.id = a.id
+`
+
+type LeaseOutboxParams struct {
+	Ids          []uuid.UUID
+	LeaseSeconds float64
+}
+
+type LeaseOutboxRow struct {
+	ID        uuid.UUID
+	Leased    bool
+	Found     bool
+	Completed bool
+}
+
+// A worker takes the lease of each task it is about to run: granted when
+// the row is not completed and no live lease holds it. Rows are locked in
+// id order so that concurrent batches cannot deadlock. Every id asked
+// for comes back: found = false for a task that has no row.
+func (q *Queries) LeaseOutbox(ctx context.Context, arg LeaseOutboxParams) ([]LeaseOutboxRow, error) {
+	rows, err := q.db.Query(ctx, leaseOutbox, arg.Ids, arg.LeaseSeconds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LeaseOutboxRow{}
+	for rows.Next() {
+		var i LeaseOutboxRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Leased,
+			&i.Found,
+			&i.Completed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const noteOutboxError = `-- name: NoteOutboxError :exec
-UPDATE outbox SET last_error = $1, attempts = GREATEST(attempts, $2)
+UPDATE outbox SET last_error = $1, attempts = GREATEST(attempts, $2), lease_until = NULL
 WHERE id = $3 AND completed_at IS NULL
 `
 
@@ -167,6 +305,8 @@ type NoteOutboxErrorParams struct {
 	ID        uuid.UUID
 }
 
+// A failed attempt that will be retried: the lease is let go, so a retry
+// (on any worker) can take it.
 func (q *Queries) NoteOutboxError(ctx context.Context, arg NoteOutboxErrorParams) error {
 	_, err := q.db.Exec(ctx, noteOutboxError, arg.LastError, arg.Attempts, arg.ID)
 	return err
@@ -219,20 +359,16 @@ func (q *Queries) OutboxBacklog(ctx context.Context, maxRows int32) (OutboxBackl
 	return i, err
 }
 
-const outboxStatus = `-- name: OutboxStatus :one
-SELECT completed_at, failed_at FROM outbox WHERE id = $1
+const outboxClock = `-- name: OutboxClock :one
+SELECT now()::timestamptz AS now
 `
 
-type OutboxStatusRow struct {
-	CompletedAt *time.Time
-	FailedAt    *time.Time
-}
-
-func (q *Queries) OutboxStatus(ctx context.Context, id uuid.UUID) (OutboxStatusRow, error) {
-	row := q.db.QueryRow(ctx, outboxStatus, id)
-	var i OutboxStatusRow
-	err := row.Scan(&i.CompletedAt, &i.FailedAt)
-	return i, err
+// The database's clock: relay cutoffs compare with relayed_at, which it set.
+func (q *Queries) OutboxClock(ctx context.Context) (time.Time, error) {
+	row := q.db.QueryRow(ctx, outboxClock)
+	var now time.Time
+	err := row.Scan(&now)
+	return now, err
 }
 
 const pruneOutbox = `-- name: PruneOutbox :execrows
@@ -253,6 +389,22 @@ func (q *Queries) PruneOutbox(ctx context.Context, arg PruneOutboxParams) (int64
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const renewOutboxLeases = `-- name: RenewOutboxLeases :exec
+UPDATE outbox SET lease_until = now() + make_interval(secs => $1::float8)
+WHERE id = ANY($2::uuid[]) AND completed_at IS NULL
+`
+
+type RenewOutboxLeasesParams struct {
+	LeaseSeconds float64
+	Ids          []uuid.UUID
+}
+
+// The heartbeat of a worker's running tasks.
+func (q *Queries) RenewOutboxLeases(ctx context.Context, arg RenewOutboxLeasesParams) error {
+	_, err := q.db.Exec(ctx, renewOutboxLeases, arg.LeaseSeconds, arg.Ids)
+	return err
 }
 
 const tryAdvisoryLock = `-- name: TryAdvisoryLock :one
