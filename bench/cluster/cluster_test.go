@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +15,9 @@ import (
 // (rolling API restart behind HAProxy, rolling worker and scheduler
 // restart, Redis primary SIGKILL with Sentinel failover, expand migration
 // and rollout) against the real binary and requires the harness to report
-// 0 failed requests and 0 lost or duplicated emails and exports.
+// 0 failed requests, 0 lost or duplicated emails and exports, and each
+// periodic job run once in each full period of the worker and scheduler
+// restarts.
 func TestClusterRollingDeploysLoseNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts a whole cluster")
@@ -29,7 +33,7 @@ func TestClusterRollingDeploysLoseNothing(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("cluster run failed (exit %d)\nstderr:\n%s", code, stderr)
 	}
-	for _, want := range []string{"api-rolling", "worker-rolling", "redis-failover", "expand-rollout", "first task processed after failover"} {
+	for _, want := range []string{"api-rolling", "worker-rolling", "redis-failover", "expand-rollout", "first task processed after failover", "periodic jobs: runs per period"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("table lacks %q", want)
 		}
@@ -43,5 +47,54 @@ func TestFlags(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"-steady", "forever"}, &bytes.Buffer{}); err == nil {
 		t.Fatal("bad duration accepted")
+	}
+}
+
+func TestFullPeriodsLeaveOutThePartialEnds(t *testing.T) {
+	at := func(s int) time.Time { return time.Date(2026, 12, 3, 20, 0, s, 0, time.UTC) }
+	got := fullPeriods(at(3), at(31), 10*time.Second)
+	if len(got) != 2 || !got[0].Equal(at(10)) || !got[1].Equal(at(20)) {
+		t.Errorf("3s..31s by 10s: %v, want the periods from 10s and 20s", got)
+	}
+	if got := fullPeriods(at(10), at(30), 10*time.Second); len(got) != 2 {
+		t.Errorf("10s..30s by 10s: %v, want both periods (bounds included)", got)
+	}
+	if got := fullPeriods(at(3), at(19), 10*time.Second); len(got) != 0 {
+		t.Errorf("3s..19s by 10s: %v, want none", got)
+	}
+}
+
+// A run is a worker's "task done" or "task failed" of a periodic task; the
+// period is the task id's; a skip (lock held elsewhere) is no run.
+func TestReadPeriodicCountsRunsPerJobAndPeriod(t *testing.T) {
+	dir := t.TempDir()
+	worker := filepath.Join(dir, "worker-1-1.log")
+	sched := filepath.Join(dir, "scheduler-1-1.log")
+	write := func(path string, lines ...string) {
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(worker,
+		`{"msg":"task done","task_type":"periodic:outbox-prune","task_id":"periodic:outbox-prune:1764792010"}`,
+		`{"msg":"task failed","task_type":"periodic:outbox-prune","task_id":"periodic:outbox-prune:1764792020"}`,
+		`{"msg":"task done","task_type":"periodic:outbox-prune","task_id":"periodic:outbox-prune:1764792020"}`,
+		`{"msg":"task skipped: job running elsewhere","task_type":"periodic:outbox-prune","task_id":"periodic:outbox-prune:1764792030"}`,
+		`{"msg":"task done","task_type":"email:send","task_id":"0b6a5c1e-periodic:"}`,
+		`panic: not json periodic:outbox-prune:1764792010`)
+	write(sched, `{"msg":"periodic job enqueued","job":"outbox-prune","task_id":"periodic:outbox-prune:1764792010"}`)
+	counts, err := readPeriodic([]string{worker, sched})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]periodCount{1764792010: {Runs: 1, Enqueued: 1}, 1764792020: {Runs: 2, Failed: 1}, 1764792030: {}}
+	for start, w := range want {
+		got := periodCount{}
+		if c := counts[periodKey{"outbox-prune", start}]; c != nil {
+			got = *c
+		}
+		if got != w {
+			t.Errorf("period %d: %+v, want %+v", start, got, w)
+		}
 	}
 }
