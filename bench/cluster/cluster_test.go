@@ -2,8 +2,10 @@ package cluster
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +98,41 @@ func TestReadPeriodicCountsRunsPerJobAndPeriod(t *testing.T) {
 		if got != w {
 			t.Errorf("period %d: %+v, want %+v", start, got, w)
 		}
+	}
+}
+
+// The verdict: in the full periods of the rolling step, 0 runs and 2 runs
+// are problems; the partial periods at either end are not judged.
+func TestCheckPeriodicFailsOnAMissedOrRepeatedPeriod(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "worker-1-1.log")
+	base := time.Date(2025, 12, 3, 20, 0, 0, 0, time.UTC)
+	var lines []string
+	run := func(job string, period int, msg string) {
+		id := fmt.Sprintf("periodic:%s:%d", job, base.Unix()+int64(period))
+		lines = append(lines, fmt.Sprintf(`{"msg":%q,"task_type":"periodic:%s","task_id":%q}`, msg, job, id))
+	}
+	for _, p := range []int{10, 20, 30} {
+		run("a", p, "task done")
+	}
+	run("b", 10, "task done")
+	run("b", 20, "task failed") // cut off by a shutdown, then run again
+	run("b", 20, "task done")
+	// b's period 30: nothing. Neither job's partial periods (0, 40) ran.
+	if err := os.WriteFile(log, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{o: &options{period: 10 * time.Second}, jobs: []string{"a", "b"}, workers: []*slot{{logs: []string{log}}},
+		rollFrom: base.Add(5 * time.Second), rollTo: base.Add(45 * time.Second)}
+	res := &result{}
+	r.checkPeriodic(res)
+	want := []string{
+		"periodic jobs: b ran 2 times (1 failed) in the period from 20:00:20 (enqueued 0)",
+		"periodic jobs: b ran 0 times (0 failed) in the period from 20:00:30 (enqueued 0)",
+	}
+	if !slices.Equal(res.Problems, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(res.Problems, "\n"), strings.Join(want, "\n"))
+	}
+	if note := res.Periodic.note(); !strings.Contains(note, "3 full periods of 10s") || !strings.Contains(note, "a 1 1 1; b 1 2 0") {
+		t.Errorf("note: %s", note)
 	}
 }
