@@ -44,8 +44,11 @@ func TestClusterRollingDeploysLoseNothing(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	o, err := parseFlags([]string{"-short"}, &bytes.Buffer{})
-	if err != nil || o.exportsPer != 1 || o.concurrency != 4 {
+	if err != nil || o.exportsPer != 1 || o.concurrency != 4 || o.period != 5*time.Second {
 		t.Fatalf("%+v %v", o, err)
+	}
+	if _, err := parseFlags([]string{"-period", "1500ms"}, &bytes.Buffer{}); err == nil {
+		t.Fatal("a period that is not whole seconds accepted")
 	}
 	if _, err := parseFlags([]string{"-steady", "forever"}, &bytes.Buffer{}); err == nil {
 		t.Fatal("bad duration accepted")
