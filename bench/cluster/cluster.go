@@ -6,8 +6,11 @@
 // from the built binary. One at a time it does: a rolling restart of the
 // API behind HAProxy, a rolling restart of the workers and schedulers, a
 // SIGKILL of the Redis primary, and an expand migration applied under the
-// old version followed by a rollout. It prints a table and exits 1 on any
-// failed request at the balancer, or any lost or duplicated email or export.
+// old version followed by a rollout. Every periodic job runs every -period
+// meanwhile. It prints a table and exits 1 on any failed request at the
+// balancer, any lost or duplicated email or export, or a periodic job that
+// did not run exactly once in a full period of the worker and scheduler
+// restarts.
 //
 //	make cluster
 //	make cluster CLUSTER_ARGS='-steady 10s -concurrency 8'
@@ -15,6 +18,7 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -30,6 +34,7 @@ type options struct {
 	contacts    int
 	exportsPer  int // exports requested per step
 	deliverWait time.Duration
+	period      time.Duration // of every periodic job during the run
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -42,10 +47,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Float64Var(&o.mailRate, "mail-rate", 5, "invitations (emails) per second")
 	fs.IntVar(&o.contacts, "contacts", 2000, "contacts in the load org")
 	fs.IntVar(&o.exportsPer, "exports", 2, "exports requested during each step")
+	fs.DurationVar(&o.period, "period", 10*time.Second, "schedule of every periodic job during the run (@every); the worker and scheduler restarts are one period apart")
 	fs.DurationVar(&o.deliverWait, "deliver-wait", 3*time.Minute, "how long to wait for every email and export at the end (covers the relay's re-relay timeout)")
-	err := o.Parse(fs, args, map[string]string{"steady": "3s", "concurrency": "4", "rate": "8", "mail-rate": "4", "contacts": "300", "exports": "1"})
+	err := o.Parse(fs, args, map[string]string{"steady": "3s", "concurrency": "4", "rate": "8", "mail-rate": "4", "contacts": "300", "exports": "1", "period": "5s"})
 	if err != nil {
 		return nil, err
+	}
+	if o.period < time.Second || o.period%time.Second != 0 {
+		return nil, fmt.Errorf("-period %s: want whole seconds, at least 1s (a cron @every)", o.period)
 	}
 	return o, nil
 }

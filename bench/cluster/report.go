@@ -28,9 +28,11 @@ type result struct {
 	Steps     []stepRow `json:"steps"`
 	// SIGKILL of the Redis primary → first task processed after it; -1:
 	// none.
-	FailoverS float64  `json:"failover_s"`
-	Problems  []string `json:"problems"`
-	killAt    time.Time
+	FailoverS float64 `json:"failover_s"`
+	// Periodic is runs per job per full period of worker-rolling.
+	Periodic *periodicResult `json:"periodic"`
+	Problems []string        `json:"problems"`
+	killAt   time.Time
 }
 
 func (res *result) problem(format string, args ...any) {
@@ -100,6 +102,11 @@ func (r *rig) account(ctx context.Context, res *result) {
 				row.Step, row.EmailsLost, row.EmailsDup, row.ExportsLost, row.ExportsDup)
 		}
 	}
+	if !r.rollFrom.IsZero() && !r.rollTo.IsZero() {
+		r.checkPeriodic(res)
+	} else {
+		res.problem("periodic jobs: worker-rolling did not run")
+	}
 }
 
 // table is the result as a table above its verdict.
@@ -112,11 +119,12 @@ func (res *result) table() *harness.Report {
 		rep.Rows = append(rep.Rows, []string{s.Step, strconv.Itoa(s.Requests), harness.Counts(s.Failed), strconv.Itoa(s.Emails),
 			strconv.Itoa(s.EmailsLost), strconv.Itoa(s.EmailsDup), strconv.Itoa(s.Exports), strconv.Itoa(s.ExportsLost), strconv.Itoa(s.ExportsDup), s.Note})
 	}
+	rep.Rows = append(rep.Rows, []string{"periodic jobs: runs per period", "", "", "", "", "", "", "", "", res.Periodic.note()})
 	if res.FailoverS >= 0 {
 		rep.Footer = append(rep.Footer, fmt.Sprintf("Redis primary SIGKILL → first task processed after failover: %.1f s", res.FailoverS))
 	}
 	if rep.Pass {
-		rep.Footer = append(rep.Footer, "OK: 0 failed requests at the balancer, 0 lost or duplicated emails and exports")
+		rep.Footer = append(rep.Footer, "OK: 0 failed requests at the balancer, 0 lost or duplicated emails and exports, each periodic job run once per period")
 		return rep
 	}
 	rep.Footer = append(rep.Footer, "PROBLEMS:")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ type slot struct {
 	port    int    // serve only
 	proc    *harness.Proc
 	starts  int
+	logs    []string // of every process it ran
 }
 
 // rig is the cluster and the harness around it.
@@ -37,6 +39,9 @@ type rig struct {
 	load    *harness.Steady
 	steps   stepClock
 	ledger  ledger
+
+	jobs             []string  // the periodic jobs
+	rollFrom, rollTo time.Time // the rolling worker and scheduler restart
 }
 
 // exportOrg is an org used only for exports, with its own owner, so each
@@ -53,21 +58,13 @@ func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
 			return nil, fmt.Errorf("%s is not installed (apt-get install %s)", bin, bin)
 		}
 	}
-	base, err := harness.NewRig("cluster", &o.Options, "logs-cluster", log)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err != nil {
-			base.Close()
-		}
-	}()
-	r = &rig{Rig: base, o: o}
 	start := time.Now()
-	pg, err := r.StartPostgres(ctx, o.PgBin)
+	base, pg, err := harness.NewOwnRig(ctx, "cluster", &o.Options, "logs-cluster", log)
 	if err != nil {
 		return nil, err
 	}
+	defer base.CloseOnError(&err)
+	r = &rig{Rig: base, o: o}
 	directURL, logDir := r.App.DatabaseURL, r.App.LogDir
 	bouncer, err := harness.StartPgBouncer(ctx, directURL, logDir, harness.PgBouncerOptions{PoolSize: 20})
 	if err != nil {
@@ -92,10 +89,9 @@ func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
 	}
 	r.Defer(r.lb.stop)
 	r.App.DatabaseURL, r.App.RedisURL, r.App.HTTPPort = bouncer.URL(directURL), "redis://"+r.redis.Nodes[0].Addr()+"/0", r.lb.port
-	r.App.Extra = map[string]string{"DATABASE_DIRECT_URL": directURL, "DATABASE_POOLER": "pgbouncer",
+	maps.Copy(r.App.Extra, map[string]string{"DATABASE_DIRECT_URL": directURL, "DATABASE_POOLER": "pgbouncer",
 		"REDIS_SENTINEL_ADDRS": r.redis.SentinelAddrs(), "REDIS_SENTINEL_MASTER": harness.SentinelMaster,
-		"SHUTDOWN_DRAIN_DELAY": "1s", "EXPORT_STALE_AFTER": "20s"}
-	r.App.LiftLoadLimits()
+		"SHUTDOWN_DRAIN_DELAY": "1s"})
 	r.Logf("PostgreSQL :%d, PgBouncer :%d, Redis %s + %s, Sentinels %s, HAProxy :%d (%.1f s); logs in %s",
 		pg.Port, bouncer.Port, r.redis.Nodes[0].Addr(), r.redis.Nodes[1].Addr(), r.redis.SentinelAddrs(), r.lb.port,
 		time.Since(start).Seconds(), logDir)
@@ -105,6 +101,13 @@ func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
 	if err := r.seed(ctx); err != nil {
 		return nil, err
 	}
+	// Each run of a periodic job is a "task done" or "task failed" line
+	// of the worker, at info; the schedulers' enqueues too.
+	if r.jobs, err = r.App.JobNames(ctx); err != nil {
+		return nil, err
+	}
+	r.App.Extra["PERIODIC_JOB_SCHEDULES"] = scheduleAll(r.jobs, o.period)
+	r.App.CommandExtra = map[string]map[string]string{"worker": {"LOG_LEVEL": "info"}, "scheduler": {"LOG_LEVEL": "info"}}
 	for _, s := range slices.Concat(r.serves, r.workers, r.scheds) {
 		if err := r.start(ctx, s); err != nil {
 			return nil, err
@@ -130,7 +133,7 @@ func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
 		MailRate: o.mailRate, Label: "cluster", Record: func(s harness.Sample, _ bool) {
 			r.ledger.record(r.steps.at(s.Start), s.Status, s.OK)
 		}}
-	r.Logf("2 serve, 2 worker, 2 scheduler processes up behind %s", r.lb.url())
+	r.Logf("2 serve, 2 worker, 2 scheduler processes up behind %s; %d periodic jobs every %s", r.lb.url(), len(r.jobs), o.period)
 	return r, nil
 }
 
@@ -168,6 +171,7 @@ func (r *rig) start(ctx context.Context, s *slot) error {
 		return err
 	}
 	s.proc = p
+	s.logs = append(s.logs, p.LogPath)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -59,7 +60,7 @@ func (r *rig) runAll(ctx context.Context) *result {
 			return "drain, SIGTERM, start, ready for s1 then s2", r.rollServe(ctx)
 		}},
 		{"worker-rolling", func(ctx context.Context) (string, error) {
-			return "SIGTERM and start: 2 workers, 2 schedulers", r.rollBackground(ctx)
+			return fmt.Sprintf("SIGTERM and start, %s apart: 2 workers, 2 schedulers", r.o.period), r.rollBackground(ctx)
 		}},
 		{"redis-failover", func(ctx context.Context) (string, error) {
 			killAt = time.Now()
@@ -169,13 +170,20 @@ func (r *rig) rollServe(ctx context.Context) error {
 }
 
 // rollBackground restarts every worker, then every scheduler, one at a
-// time with SIGTERM (running tasks finish or go back to the queue).
+// time with SIGTERM (running tasks finish or go back to the queue), and
+// lets each new process work one period of the periodic jobs before the
+// next restart, so that the step spans full periods (checkPeriodic).
 func (r *rig) rollBackground(ctx context.Context) error {
-	for _, s := range append(append([]*slot(nil), r.workers...), r.scheds...) {
+	r.rollFrom = time.Now()
+	defer func() { r.rollTo = time.Now() }()
+	for _, s := range slices.Concat(r.workers, r.scheds) {
 		if err := s.proc.Stop(60 * time.Second); err != nil {
 			return err
 		}
 		if err := r.start(ctx, s); err != nil {
+			return err
+		}
+		if err := harness.Sleep(ctx, r.o.period); err != nil {
 			return err
 		}
 	}

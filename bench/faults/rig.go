@@ -54,24 +54,15 @@ func (t *timeline) snapshot() (api, ready []harness.Sample) {
 }
 
 func setUp(ctx context.Context, o *options, log io.Writer) (r *rig, err error) {
-	base, err := harness.NewRig("faults", &o.Options, "logs-faults", log)
+	start := time.Now()
+	// Production-like: rate limits on (they must degrade, not fail, without
+	// Redis), stale exports recovered quickly.
+	base, pg, err := harness.NewOwnRig(ctx, "faults", &o.Options, "logs-faults", log)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			base.Close()
-		}
-	}()
-	r = &rig{Rig: base, o: o}
-	// Production-like: rate limits on (they must degrade, not fail, without
-	// Redis), stale exports recovered quickly.
-	r.App.LiftLoadLimits()
-	r.App.Extra["EXPORT_STALE_AFTER"] = "20s"
-	start := time.Now()
-	if r.pg, err = r.StartPostgres(ctx, o.PgBin); err != nil {
-		return nil, err
-	}
+	defer base.CloseOnError(&err)
+	r = &rig{Rig: base, o: o, pg: pg}
 	if r.redis, err = harness.StartRedis(ctx, "redis", filepath.Join(r.App.Dir, "redis"), r.App.LogDir); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"apistarter/internal/config"
@@ -26,6 +27,9 @@ type App struct {
 	HTTPPort    int
 	// Extra overrides or adds variables (e.g. RATELIMIT_ENABLED=true).
 	Extra map[string]string
+	// CommandExtra overrides Extra for the processes of one command
+	// ("worker": {"LOG_LEVEL": "info"}).
+	CommandExtra map[string]map[string]string
 }
 
 // Keys known to the harness, so it can mint tokens and hash passwords
@@ -76,10 +80,11 @@ func (a *App) LiftLoadLimits() {
 	}
 }
 
-// environ is the processes' environment; port, when not 0, is a serve
-// process's own.
-func (a *App) environ(port int) []string {
+// environ is the environment of a command's processes; port, when not 0,
+// is a serve process's own.
+func (a *App) environ(command string, port int) []string {
 	v := a.Vars()
+	maps.Copy(v, a.CommandExtra[command])
 	if port != 0 {
 		v["HTTP_ADDR"] = "127.0.0.1:" + strconv.Itoa(port)
 	}
@@ -99,15 +104,40 @@ func (a *App) Config() (*config.Config, error) {
 
 // Migrate applies the migrations with `apistarter migrate up`.
 func (a *App) Migrate(ctx context.Context) error {
-	_, err := Run(ctx, a.environ(0), a.Dir, a.Bin, "migrate", "up")
+	_, err := Run(ctx, a.environ("migrate", 0), a.Dir, a.Bin, "migrate", "up")
 	return err
+}
+
+// JobNames are the periodic jobs of the binary, as `apistarter jobs list`
+// prints them.
+func (a *App) JobNames(ctx context.Context) ([]string, error) {
+	out, err := Run(ctx, a.environ("jobs", 0), a.Dir, a.Bin, "jobs", "list")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	table := false
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 0 || strings.HasPrefix(line, "{"): // a log line
+		case fields[0] == "NAME":
+			table = true
+		case table:
+			names = append(names, fields[0])
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("harness: jobs list printed no job:\n%s", out)
+	}
+	return names, nil
 }
 
 // Start starts an apistarter command (serve, worker, scheduler) as the
 // process name; port is a serve process's own (0: the App's). A serve
 // process has started when /health/ready/ answers 200.
 func (a *App) Start(ctx context.Context, name, command string, port int) (*Proc, error) {
-	p, err := StartProc(name, a.Bin, []string{command}, a.environ(port), a.Dir, a.LogDir)
+	p, err := StartProc(name, a.Bin, []string{command}, a.environ(command, port), a.Dir, a.LogDir)
 	if err != nil {
 		return nil, err
 	}

@@ -30,13 +30,7 @@ type Rig struct {
 // makes a working directory, starts the SMTP sink and picks the API's port.
 func NewRig(name string, o *Options, logs string, log io.Writer) (r *Rig, err error) {
 	r = &Rig{Name: name, Log: log}
-	// `return nil, err` has already cleared r when this runs.
-	built := r
-	defer func() {
-		if err != nil {
-			built.Close()
-		}
-	}()
+	defer r.CloseOnError(&err)
 	bin, err := filepath.Abs(o.Bin)
 	if err != nil {
 		return nil, err
@@ -67,6 +61,34 @@ func NewRig(name string, o *Options, logs string, log io.Writer) (r *Rig, err er
 		return nil, err
 	}
 	return r, nil
+}
+
+// NewOwnRig is NewRig for the commands that run production-like on servers
+// of their own (faults, cluster): a throwaway PostgreSQL cluster (see
+// StartPostgres), the rate limits on except for the harness's own load
+// (LiftLoadLimits), and stale exports recovered after 20 s rather than 35
+// min, so that a killed export runner is seen within the run.
+func NewOwnRig(ctx context.Context, name string, o *Options, logs string, log io.Writer) (r *Rig, pg *PgCluster, err error) {
+	if r, err = NewRig(name, o, logs, log); err != nil {
+		return nil, nil, err
+	}
+	defer r.CloseOnError(&err)
+	r.App.LiftLoadLimits()
+	r.App.Extra["EXPORT_STALE_AFTER"] = "20s"
+	if pg, err = r.StartPostgres(ctx, o.PgBin); err != nil {
+		return nil, nil, err
+	}
+	return r, pg, nil
+}
+
+// CloseOnError closes the rig when *err is set; a set-up defers it so that
+// a failure half-way stops what was started. (Its receiver is bound when
+// deferred: a `return nil, err` clearing the named result does not hide
+// the rig from it.)
+func (r *Rig) CloseOnError(err *error) {
+	if *err != nil {
+		r.Close()
+	}
 }
 
 // Defer adds f to what Close undoes.

@@ -33,11 +33,7 @@ func setUp(ctx context.Context, o *options, log io.Writer) (e *env, err error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			rig.Close()
-		}
-	}()
+	defer rig.CloseOnError(&err)
 	e = &env{Rig: rig, o: o}
 	if err := rig.UseSharedServers(ctx, &o.Servers, o.dropAfter); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,28 @@ func TestJobsListShowsTheScheduleTable(t *testing.T) {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("jobs list lacks %s:\n%s", name, out.String())
 		}
+	}
+}
+
+// PERIODIC_JOB_SCHEDULES changes what the scheduler runs when, and jobs list
+// shows it; a name no job has stops the process with a configuration error.
+func TestPeriodicJobSchedulesOverrideTheTable(t *testing.T) {
+	jobsEnv(t)
+	t.Setenv("PERIODIC_JOB_SCHEDULES", "recover-stale-exports=@every 10s")
+	var out, errb bytes.Buffer
+	if code := run([]string{"jobs", "list"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !regexp.MustCompile(`(?m)^recover-stale-exports +@every 10s `).MatchString(out.String()) {
+		t.Errorf("jobs list does not show the override:\n%s", out.String())
+	}
+	t.Setenv("PERIODIC_JOB_SCHEDULES", "recover-stale-export=@every 10s")
+	out.Reset()
+	errb.Reset()
+	code := run([]string{"jobs", "list"}, &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "configuration error:\nPERIODIC_JOB_SCHEDULES: no periodic job is called \"recover-stale-export\"") ||
+		!strings.Contains(errb.String(), "recover-stale-exports") {
+		t.Fatalf("unknown job: exit %d, want 2 and a problem naming the jobs; stderr:\n%s", code, errb.String())
 	}
 }
 

@@ -81,6 +81,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 
 	if err := dispatch(ctx, inv, cfg, log, stdout); err != nil {
+		// Problems only the built app can see (PERIODIC_JOB_SCHEDULES
+		// naming no job), shown as Load's are.
+		var probs config.Problems
+		if errors.As(err, &probs) {
+			fmt.Fprintf(stderr, "configuration error:\n%v\n", probs)
+			return 2
+		}
 		if errors.Is(err, config.ErrUsage) {
 			fmt.Fprintln(stderr, err)
 			return 2

@@ -245,6 +245,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Jobs.AddPeriodic(jobs.OutboxPrune(a.DB))
 	a.exports.Register(a.Jobs)
 	cleaner.Register(a.Jobs)
+	if err := reschedule(a.Jobs, cfg.PeriodicJobSchedules); err != nil {
+		return nil, err
+	}
 
 	// Queue metrics.
 	a.jobMetrics = jobs.NewMetrics(a.Metrics.Registry)

@@ -4,11 +4,15 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"apistarter/internal/accounts"
@@ -16,6 +20,7 @@ import (
 	"apistarter/internal/config"
 	"apistarter/internal/db"
 	"apistarter/internal/httpapi"
+	"apistarter/internal/jobs"
 	"apistarter/internal/mail"
 	"apistarter/internal/orgs"
 	"apistarter/internal/ratelimit"
@@ -187,6 +192,30 @@ func registerAll(m *httpapi.Metrics, cs []prometheus.Collector) error {
 		if err := m.Registry.Register(c); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// reschedule applies PERIODIC_JOB_SCHEDULES. config checked the specs; only
+// the registry knows the job names, so a name no job has is reported here,
+// as a configuration problem.
+func reschedule(reg *jobs.Registry, overrides map[string]string) error {
+	var probs config.Problems
+	for _, name := range slices.Sorted(maps.Keys(overrides)) {
+		err := reg.Reschedule(name, overrides[name])
+		switch {
+		case errors.Is(err, jobs.ErrUnknownJob):
+			var known []string
+			for _, p := range reg.Periodic() {
+				known = append(known, p.Name)
+			}
+			probs = append(probs, fmt.Sprintf("PERIODIC_JOB_SCHEDULES: no periodic job is called %q (the jobs are: %s)", name, strings.Join(known, ", ")))
+		case err != nil:
+			probs = append(probs, "PERIODIC_JOB_SCHEDULES: "+err.Error())
+		}
+	}
+	if len(probs) > 0 {
+		return probs
 	}
 	return nil
 }

@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/joho/godotenv"
+	"github.com/robfig/cron/v3"
 )
 
 // Development defaults that production must never run with.
@@ -136,6 +138,11 @@ type Config struct {
 	ImageMemoryBudgetMiB int
 	ImageBudgetWait      time.Duration
 
+	// PeriodicJobSchedules overrides the schedule of periodic jobs: job name
+	// → cron spec (PERIODIC_JOB_SCHEDULES). The app refuses a name that no
+	// job has.
+	PeriodicJobSchedules map[string]string
+
 	// PasswordHashMemoryKiB and friends are the argon2id parameters.
 	PasswordHashMemoryKiB uint32
 	PasswordHashTime      uint32
@@ -242,6 +249,7 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 	if c.DatabasePooler != "none" && r.str("DATABASE_DIRECT_URL", "") == "" {
 		r.problem("DATABASE_DIRECT_URL: required when DATABASE_POOLER is set (session advisory locks, LISTEN and migrations need a direct connection)")
 	}
+	c.PeriodicJobSchedules = r.schedules("PERIODIC_JOB_SCHEDULES")
 	c.RedisSentinelAddrs = r.list("REDIS_SENTINEL_ADDRS", "")
 	c.RedisSentinelMaster = r.str("REDIS_SENTINEL_MASTER", "mymaster")
 	c.RedisSentinelPassword = r.str("REDIS_SENTINEL_PASSWORD", "")
@@ -440,6 +448,36 @@ func (r *reader) rate(name, def string) Rate {
 		v, _ = ParseRate(def)
 	}
 	return v
+}
+
+// jobName is the shape of a periodic job's name (jobs.Periodic.Name).
+var jobName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// schedules reads "job=spec;job=spec": ';' separates the pairs, since a
+// cron spec holds spaces and commas ("0 3,15 * * *").
+func (r *reader) schedules(name string) map[string]string {
+	out := map[string]string{}
+	for _, pair := range strings.Split(r.str(name, ""), ";") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		job, spec, ok := strings.Cut(pair, "=")
+		job, spec = strings.TrimSpace(job), strings.TrimSpace(spec)
+		switch {
+		case !ok || !jobName.MatchString(job):
+			r.problem(fmt.Sprintf("%s: want job=spec pairs separated by ';' (e.g. recover-stale-exports=@every 1m; outbox-prune=0 4 * * *), job names as in `apistarter jobs list`", name))
+			continue
+		case out[job] != "":
+			r.problem(fmt.Sprintf("%s: %s is given twice", name, job))
+			continue
+		}
+		if _, err := cron.ParseStandard(spec); err != nil {
+			r.problem(fmt.Sprintf("%s: %s: %q is not a cron spec (five fields in UTC, @daily, @every 10m...): %v", name, job, spec, err))
+			continue
+		}
+		out[job] = spec
+	}
+	return out
 }
 
 func (r *reader) list(name, def string) []string {

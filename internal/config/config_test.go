@@ -45,6 +45,7 @@ func TestEachBadVariableGivesOneLine(t *testing.T) {
 		"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318",
 		"ADMIN_ENABLED":               "perhaps",
 		"ADMIN_SESSION_IDLE":          "10s",
+		"PERIODIC_JOB_SCHEDULES":      "outbox-prune=every day",
 
 		"RATELIMIT_INVITATIONS_PER_USER":           "20",
 		"RATELIMIT_INVITATIONS_PER_ORG":            "0/h",
@@ -204,5 +205,31 @@ func TestAdminConsoleSettings(t *testing.T) {
 	}
 	if c.AdminEnabled || c.AdminSessionIdle != 5*time.Minute || !c.AdminCookieSecure {
 		t.Fatalf("outside development the cookies are Secure; got %v %v %v", c.AdminEnabled, c.AdminSessionIdle, c.AdminCookieSecure)
+	}
+}
+
+func TestPeriodicJobSchedules(t *testing.T) {
+	c, err := FromLookup(lookup(nil))
+	if err != nil || len(c.PeriodicJobSchedules) != 0 {
+		t.Fatalf("unset: no override; got %v %v", c.PeriodicJobSchedules, err)
+	}
+	c, err = FromLookup(lookup(map[string]string{"PERIODIC_JOB_SCHEDULES": " recover-stale-exports = @every 10s ; outbox-prune=0 3,15 * * *; "}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.PeriodicJobSchedules) != 2 || c.PeriodicJobSchedules["recover-stale-exports"] != "@every 10s" || c.PeriodicJobSchedules["outbox-prune"] != "0 3,15 * * *" {
+		t.Fatalf("parsed %q", c.PeriodicJobSchedules)
+	}
+	for val, want := range map[string]string{
+		"outbox-prune":                             "want job=spec pairs",
+		"Outbox Prune=@daily":                      "want job=spec pairs",
+		"outbox-prune=@daily;outbox-prune=@hourly": "outbox-prune is given twice",
+		"outbox-prune=* * *":                       "outbox-prune: \"* * *\" is not a cron spec",
+	} {
+		_, err := FromLookup(lookup(map[string]string{"PERIODIC_JOB_SCHEDULES": val}))
+		probs, ok := err.(Problems)
+		if !ok || len(probs) != 1 || !strings.HasPrefix(probs[0], "PERIODIC_JOB_SCHEDULES: ") || !strings.Contains(probs[0], want) {
+			t.Errorf("%q: %v, want one problem saying %q", val, err, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,5 +130,30 @@ func TestRunLockedRefusesAConcurrentRun(t *testing.T) {
 	other.Run = func(context.Context) (jobs.Result, error) { return jobs.Result{"done": 1}, nil }
 	if res, err := jobs.RunLocked(context.Background(), pool, other); err != nil || res["done"] != 1 {
 		t.Fatalf("run after release: %v %v", res, err)
+	}
+}
+
+// PERIODIC_JOB_SCHEDULES replaces a job's schedule; the period, and so the
+// task id, follow the new schedule.
+func TestRescheduleReplacesTheScheduleOfAKnownJob(t *testing.T) {
+	t.Parallel()
+	r := jobs.NewRegistry()
+	r.AddPeriodic(jobs.Periodic{Name: "probe", Schedule: "@daily", Run: func(context.Context) (jobs.Result, error) { return nil, nil }})
+	if err := r.Reschedule("probe", "@every 10s"); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := r.Job("probe")
+	now := time.Date(2025, 3, 10, 13, 47, 59, 0, time.UTC)
+	if p.Schedule != "@every 10s" || !p.PeriodStart(now).Equal(now.Truncate(10*time.Second)) {
+		t.Fatalf("after Reschedule: schedule %q, period starts %s", p.Schedule, p.PeriodStart(now))
+	}
+	if err := r.Reschedule("prbe", "@hourly"); !errors.Is(err, jobs.ErrUnknownJob) || !strings.Contains(err.Error(), "probe") {
+		t.Errorf("unknown job: %v, want ErrUnknownJob naming the known jobs", err)
+	}
+	if err := r.Reschedule("probe", "every day"); err == nil {
+		t.Error("bad spec accepted")
+	}
+	if p, _ := r.Job("probe"); p.Schedule != "@every 10s" {
+		t.Errorf("a refused override changed the schedule to %q", p.Schedule)
 	}
 }

@@ -140,6 +140,28 @@ func (r *Registry) AddPeriodic(p Periodic) {
 	r.periodic[p.Name] = p
 }
 
+// ErrUnknownJob is returned by Reschedule for a name no feature registered.
+var ErrUnknownJob = errors.New("unknown periodic job")
+
+// Reschedule replaces the schedule of the periodic job name: an operator's
+// override (PERIODIC_JOB_SCHEDULES), applied before the scheduler starts.
+func (r *Registry) Reschedule(name, spec string) error {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return fmt.Errorf("jobs: %s: schedule %q: %w", name, spec, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.periodic[name]
+	if !ok {
+		known := slices.Sorted(maps.Keys(r.periodic))
+		return fmt.Errorf("jobs: %w %q (the jobs are: %s)", ErrUnknownJob, name, strings.Join(known, ", "))
+	}
+	p.Schedule, p.schedule = spec, sched
+	r.periodic[name] = p
+	return nil
+}
+
 // Handler returns the handler of a task type.
 func (r *Registry) Handler(taskType string) (HandlerFunc, bool) {
 	r.mu.RLock()
