@@ -1,8 +1,10 @@
 package contacts
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"apistarter/internal/httpapi"
@@ -11,6 +13,7 @@ import (
 	"apistarter/internal/textnorm"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // sortColumns maps sort_by to its column; each has an (organization_id,
@@ -43,11 +46,11 @@ const pageJoins = `LEFT JOIN users u ON u.id = p.creator_id
 	LEFT JOIN tagged_items ti ON ti.object_id = p.id AND ti.target_type = 'contacts.contact'
 	LEFT JOIN tags t ON t.id = ti.tag_id`
 
-// List returns one page of the org's contacts in one query: the page is
-// cut from the sort's index first, then only its rows are joined to their
-// creator and tags. Without a search the total comes from contact_counts;
-// with one, from a window count over the matches. Ties are broken by id ascending, in
-// both directions, so rows added later land after older rows of equal key.
+// List returns one page of the org's contacts in one statement; without a
+// search see page, with one the matches are ranked, counted and cut in the
+// statement, then only the page's rows are joined to their creator and
+// tags. Ties are broken by id ascending, in both directions, so rows added
+// later land after older rows of equal key.
 func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpapi.Page[ContactOut], error) {
 	col, ok := sortColumns[lp.SortBy]
 	if !ok {
@@ -61,37 +64,32 @@ func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpa
 	if err != nil {
 		return httpapi.Page[ContactOut]{}, err
 	}
-	if len(terms) > 0 && !textnorm.ValidText(lp.Search) {
+	if len(terms) == 0 {
+		return s.page(ctx, sc, col, dir, lp.PageParams)
+	}
+	if !textnorm.ValidText(lp.Search) {
 		// Stored text is valid UTF-8 without NUL: nothing can match.
 		return httpapi.Page[ContactOut]{Items: []ContactOut{}}, nil
 	}
 	args := []any{sc.OrgID}
-	order := "c." + col + " " + dir + ", c.id ASC"
 	outerOrder := "p." + col + " " + dir + ", p.id ASC"
 	cut := ` LIMIT ` + strconv.Itoa(lp.Limit) + ` OFFSET ` + strconv.Itoa(lp.Offset)
-	var inner, total string
-	if len(terms) == 0 {
-		inner = `SELECT c.* FROM contacts c WHERE c.organization_id = $1 ORDER BY ` + order + cut
-		total = `COALESCE((SELECT n FROM contact_counts WHERE organization_id = $1), 0)`
-	} else {
-		var rank, where string
-		where, args = searchWhere(terms, args)
-		rank, args = searchRank(lp.Search, args)
-		// The matches are ranked, counted and cut to the page as narrow
-		// rows (id, sort key, rank); only the page's rows are read whole.
-		// OFFSET 0 keeps the rank computed below the window: otherwise the
-		// window buffers the five text columns of every match and spills
-		// to disk on large orgs.
-		inner = `SELECT c.*, m.rank, m.total FROM (
-			SELECT m.id, m.rank, count(*) OVER () AS total FROM (
-				SELECT c.id, c.` + col + `, ` + rank + ` AS rank FROM contacts c
-				WHERE c.organization_id = $1` + where + ` OFFSET 0) m
-			ORDER BY m.rank DESC, m.` + col + ` ` + dir + `, m.id ASC` + cut + `) m
-			JOIN contacts c ON c.id = m.id`
-		total = `p.total`
-		outerOrder = "p.rank DESC, " + outerOrder
-	}
-	sql := `SELECT ` + pageColumns + `, ` + total + `
+	var rank, where string
+	where, args = searchWhere(terms, args)
+	rank, args = searchRank(lp.Search, args)
+	// The matches are ranked, counted and cut to the page as narrow
+	// rows (id, sort key, rank); only the page's rows are read whole.
+	// OFFSET 0 keeps the rank computed below the window: otherwise the
+	// window buffers the five text columns of every match and spills
+	// to disk on large orgs.
+	inner := `SELECT c.*, m.rank, m.total FROM (
+		SELECT m.id, m.rank, count(*) OVER () AS total FROM (
+			SELECT c.id, c.` + col + `, ` + rank + ` AS rank FROM contacts c
+			WHERE c.organization_id = $1` + where + ` OFFSET 0) m
+		ORDER BY m.rank DESC, m.` + col + ` ` + dir + `, m.id ASC` + cut + `) m
+		JOIN contacts c ON c.id = m.id`
+	outerOrder = "p.rank DESC, " + outerOrder
+	sql := `SELECT ` + pageColumns + `, p.total
 		FROM (` + inner + `) p
 		` + pageJoins + `
 		ORDER BY ` + outerOrder
@@ -116,36 +114,46 @@ func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpa
 	return page, nil
 }
 
-// scanPage folds the rows (one per contact and tag) into contacts.
+// scanPage folds the rows (one per contact and tag) into contacts. A
+// contact's second and later rows repeat it with another tag: only their
+// tag is decoded.
 func (s *Service) scanPage(sc orgs.Scope, rows pgx.Rows, limit int) (httpapi.Page[ContactOut], error) {
+	defer rows.Close()
 	page := httpapi.Page[ContactOut]{Items: make([]ContactOut, 0, limit)}
 	var (
 		r                row
-		tagID            *int64
-		tagName, tagSlug *string
-		lastID           int64 = -1
+		tagID            pgtype.Int8
+		tagName, tagSlug pgtype.Text
+		lastID           []byte // column 0 of the current contact, as sent
 	)
-	_, err := pgx.ForEachRow(rows, []any{&r.ID, &r.OrganizationID, &r.CreatorID, &r.DisplayName, &r.Slug, &r.FirstName,
-		&r.LastName, &r.Email, &r.Location, &r.Phone, &r.Notes, &r.AvatarPath, &r.CreatedAt, &r.UpdatedAt,
-		&r.CreatorSlug, &tagID, &tagName, &tagSlug, &page.Count}, func() error {
-		if r.ID != lastID {
+	contact := []any{&r.ID, &r.OrganizationID, &r.CreatorID, &r.DisplayName, &r.Slug, &r.FirstName,
+		&r.LastName, &r.Email, &r.Location, &r.Phone, &r.Notes, &r.AvatarPath, &r.CreatedAt, &r.UpdatedAt, &r.CreatorSlug}
+	tag := []any{&tagID, &tagName, &tagSlug}
+	whole := slices.Concat(contact, tag, []any{&page.Count})
+	tagOnly := slices.Concat(make([]any, len(contact)), tag, []any{nil}) // nil skips a column
+	for rows.Next() {
+		if id := rows.RawValues()[0]; len(page.Items) == 0 || !bytes.Equal(id, lastID) {
+			lastID = append(lastID[:0], id...)
+			// The items keep the pointers scanned into r: start from nil
+			// ones rather than let pgx reuse what they point at.
+			r = row{}
+			if err := rows.Scan(whole...); err != nil {
+				return httpapi.Page[ContactOut]{}, fmt.Errorf("contacts: list: %w", err)
+			}
 			c, err := s.out(sc.Slug, r)
 			if err != nil {
-				return err
+				return httpapi.Page[ContactOut]{}, err
 			}
 			page.Items = append(page.Items, c)
-			lastID = r.ID
+		} else if err := rows.Scan(tagOnly...); err != nil {
+			return httpapi.Page[ContactOut]{}, fmt.Errorf("contacts: list: %w", err)
 		}
-		if tagID != nil {
+		if tagID.Valid {
 			c := &page.Items[len(page.Items)-1]
-			c.Tags = append(c.Tags, tags.TagOut{ID: *tagID, Name: *tagName, Slug: *tagSlug, Organization: sc.OrgID})
+			c.Tags = append(c.Tags, tags.TagOut{ID: tagID.Int64, Name: tagName.String, Slug: tagSlug.String, Organization: sc.OrgID})
 		}
-		// The items keep these pointers: scan the next row into fresh ones
-		// rather than let pgx reuse what they point at.
-		r, tagID, tagName, tagSlug = row{}, nil, nil, nil
-		return nil
-	})
-	if err != nil {
+	}
+	if err := rows.Err(); err != nil {
 		return httpapi.Page[ContactOut]{}, fmt.Errorf("contacts: list: %w", err)
 	}
 	for i := range page.Items {
