@@ -69,6 +69,18 @@ func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpa
 	order := "c." + col + " " + dir + ", c.id ASC"
 	outerOrder := "p." + col + " " + dir + ", p.id ASC"
 	cut := ` LIMIT ` + strconv.Itoa(lp.Limit) + ` OFFSET ` + strconv.Itoa(lp.Offset)
+	var key searchKey
+	var version int64
+	if len(terms) > 0 {
+		key = searchKey{org: sc.OrgID, search: lp.Search, col: col, dir: dir, limit: lp.Limit, offset: lp.Offset}
+		if page, ok, err := s.cachedSearch(ctx, sc, key); err != nil || ok {
+			return page, err
+		}
+		// Read before searching (see searchCache).
+		if version, err = s.searchVersion(ctx, sc.OrgID); err != nil {
+			return httpapi.Page[ContactOut]{}, err
+		}
+	}
 	var inner, total string
 	if len(terms) == 0 {
 		inner = `SELECT c.* FROM contacts c WHERE c.organization_id = $1 ORDER BY ` + order + cut
@@ -112,6 +124,9 @@ func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpa
 		if page.Count, err = s.count(ctx, sc.OrgID, terms); err != nil {
 			return httpapi.Page[ContactOut]{}, err
 		}
+	}
+	if len(terms) > 0 {
+		s.searches.put(key, searchResult{version: version, ids: pageIDs(page), count: page.Count})
 	}
 	return page, nil
 }
