@@ -64,8 +64,9 @@ type Service struct {
 	q         *sqlc.Queries
 	publicURL func(key string) string // URL of a public storage object
 	// randomSlug makes the retry slug after a unique race (tests pin it).
-	randomSlug func(base string) string
-	searches   *searchCache
+	randomSlug    func(base string) string
+	searches      *searchCache
+	searchFlights searchFlights
 }
 
 // NewService builds the contact service. publicURL maps a public storage

@@ -76,6 +76,14 @@ func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpa
 		if page, ok, err := s.cachedSearch(ctx, sc, key); err != nil || ok {
 			return page, err
 		}
+		done, err := s.searchFlights.wait(ctx, key)
+		if err != nil {
+			return httpapi.Page[ContactOut]{}, err
+		}
+		defer done()
+		if page, ok, err := s.cachedSearch(ctx, sc, key); err != nil || ok {
+			return page, err
+		}
 		// Read before searching (see searchCache).
 		if version, err = s.searchVersion(ctx, sc.OrgID); err != nil {
 			return httpapi.Page[ContactOut]{}, err

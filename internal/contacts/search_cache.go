@@ -140,3 +140,45 @@ func pageIDs(p httpapi.Page[ContactOut]) []int64 {
 	}
 	return ids
 }
+
+// searchFlights lets one request at a time compute a missing search page
+// of a key; the others wait, then find it in the cache. Without it the
+// clients of a freshly changed large org all rank every match at once.
+type searchFlights struct {
+	mu sync.Mutex
+	m  map[searchKey]*searchFlight
+}
+
+type searchFlight struct {
+	turn    chan struct{} // holds a token while a request computes
+	waiting int           // requests holding or waiting for the turn
+}
+
+// wait blocks until the caller's turn for k (or ctx ends); done ends it.
+func (f *searchFlights) wait(ctx context.Context, k searchKey) (done func(), err error) {
+	f.mu.Lock()
+	if f.m == nil {
+		f.m = map[searchKey]*searchFlight{}
+	}
+	fl := f.m[k]
+	if fl == nil {
+		fl = &searchFlight{turn: make(chan struct{}, 1)}
+		f.m[k] = fl
+	}
+	fl.waiting++
+	f.mu.Unlock()
+	leave := func() {
+		f.mu.Lock()
+		if fl.waiting--; fl.waiting == 0 {
+			delete(f.m, k)
+		}
+		f.mu.Unlock()
+	}
+	select {
+	case fl.turn <- struct{}{}:
+		return func() { <-fl.turn; leave() }, nil
+	case <-ctx.Done():
+		leave()
+		return nil, fmt.Errorf("contacts: search: %w", ctx.Err())
+	}
+}
