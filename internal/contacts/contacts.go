@@ -64,13 +64,16 @@ type Service struct {
 	q         *sqlc.Queries
 	publicURL func(key string) string // URL of a public storage object
 	// randomSlug makes the retry slug after a unique race (tests pin it).
-	randomSlug func(base string) string
+	randomSlug    func(base string) string
+	searches      *searchCache
+	searchFlights searchFlights
 }
 
 // NewService builds the contact service. publicURL maps a public storage
 // key to its URL (storage.Buckets.PublicURL).
 func NewService(pool *pgxpool.Pool, publicURL func(key string) string) *Service {
-	return &Service{pool: pool, q: sqlc.New(pool), publicURL: publicURL, randomSlug: randomSlug}
+	return &Service{pool: pool, q: sqlc.New(pool), publicURL: publicURL, randomSlug: randomSlug,
+		searches: newSearchCache(searchCacheSize)}
 }
 
 // LargeAvatarKey derives the large avatar's key from the small one (as

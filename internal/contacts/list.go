@@ -74,6 +74,23 @@ func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpa
 	args := []any{sc.OrgID}
 	outerOrder := "p." + col + " " + dir + ", p.id ASC"
 	cut := ` LIMIT ` + strconv.Itoa(lp.Limit) + ` OFFSET ` + strconv.Itoa(lp.Offset)
+	key := searchKey{org: sc.OrgID, search: lp.Search, col: col, dir: dir, limit: lp.Limit, offset: lp.Offset}
+	if page, ok, err := s.cachedSearch(ctx, sc, key); err != nil || ok {
+		return page, err
+	}
+	done, err := s.searchFlights.wait(ctx, key)
+	if err != nil {
+		return httpapi.Page[ContactOut]{}, err
+	}
+	defer done()
+	if page, ok, err := s.cachedSearch(ctx, sc, key); err != nil || ok {
+		return page, err
+	}
+	// Read before searching (see searchCache).
+	version, err := s.searchVersion(ctx, sc.OrgID)
+	if err != nil {
+		return httpapi.Page[ContactOut]{}, err
+	}
 	var rank, where string
 	where, args = searchWhere(terms, args)
 	rank, args = searchRank(lp.Search, args)
@@ -111,6 +128,7 @@ func (s *Service) List(ctx context.Context, sc orgs.Scope, lp ListParams) (httpa
 			return httpapi.Page[ContactOut]{}, err
 		}
 	}
+	s.searches.put(key, searchResult{version: version, ids: pageIDs(page), count: page.Count})
 	return page, nil
 }
 

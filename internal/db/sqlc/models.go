@@ -69,6 +69,11 @@ type ContactCount struct {
 	N              int64
 }
 
+type ContactSearchVersion struct {
+	OrganizationID int64
+	Version        int64
+}
+
 type ExportJob struct {
 	ID             uuid.UUID
 	OrganizationID int64
