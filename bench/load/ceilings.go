@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -16,10 +17,13 @@ import (
 type ceilings struct {
 	PgbenchTPS  float64 `json:"pgbench_select_tps"`
 	PgbenchArgs string  `json:"pgbench_args"`
-	RedisGet    float64 `json:"redis_get_ops"`
-	RedisSet    float64 `json:"redis_set_ops"`
-	RedisArgs   string  `json:"redis_args"`
-	Note        string  `json:"note"`
+	// CommitTPS: one-row INSERT transactions, the least an outbox enqueue
+	// (one task per transaction, as a request writes it) costs.
+	CommitTPS float64 `json:"pgbench_insert_commit_tps"`
+	RedisGet  float64 `json:"redis_get_ops"`
+	RedisSet  float64 `json:"redis_set_ops"`
+	RedisArgs string  `json:"redis_args"`
+	Note      string  `json:"note"`
 }
 
 var (
@@ -68,6 +72,26 @@ func measureCeilings(ctx context.Context, e *env, rep *report) error {
 		return fmt.Errorf("pgbench: no tps in output:\n%s", out)
 	}
 	c.PgbenchTPS, _ = strconv.ParseFloat(m[1], 64)
+
+	script, err := os.CreateTemp("", "apistarter-commit-*.sql")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(script.Name())
+	if _, err := script.WriteString("INSERT INTO commit_probe (payload) VALUES ('{\"keys\":[]}');\n"); err != nil {
+		return err
+	}
+	_ = script.Close()
+	if _, err := harness.Run(ctx, pgEnv, "", "psql", append(append([]string{"-q", "-c", "CREATE TABLE commit_probe (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL)"}, conn...), o.pgbenchDB)...); err != nil {
+		return err
+	}
+	out, err = harness.Run(ctx, pgEnv, "", "pgbench", append(append([]string{"-n", "-f", script.Name(), "-c", "16", "-j", "2", "-T", secs}, conn...), o.pgbenchDB)...)
+	if err != nil {
+		return err
+	}
+	if m := tpsLine.FindStringSubmatch(out); m != nil {
+		c.CommitTPS, _ = strconv.ParseFloat(m[1], 64)
+	}
 
 	host, port, err := net.SplitHostPort(o.Redis)
 	if err != nil {

@@ -212,7 +212,7 @@ func FromLookup(lookup func(string) (string, bool)) (*Config, error) {
 		ExportRetentionDays:              r.intRange("EXPORT_RETENTION_DAYS", 7, 1, 3650),
 		ExportStaleAfter:                 r.duration("EXPORT_STALE_AFTER", 35*time.Minute),
 		PermissionCacheTTL:               r.duration("PERMISSION_CACHE_TTL", time.Hour),
-		WorkerConcurrency:                r.intRange("WORKER_CONCURRENCY", 10, 1, 1000),
+		WorkerConcurrency:                r.intRange("WORKER_CONCURRENCY", 32, 1, 1000),
 		TaskLease:                        r.duration("TASK_LEASE", 6*time.Second),
 		RelayTimeout:                     r.duration("RELAY_TIMEOUT", 2*time.Minute),
 		ShutdownDrainDelay:               r.duration("SHUTDOWN_DRAIN_DELAY", 0),

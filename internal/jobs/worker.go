@@ -31,7 +31,7 @@ const (
 	DefaultRetryMax        = 5 * time.Minute
 	// DefaultPollInterval is how often an idle worker looks for tasks, and
 	// how often due retries are moved back to their queue.
-	DefaultPollInterval = 200 * time.Millisecond
+	DefaultPollInterval = 50 * time.Millisecond
 )
 
 // Worker runs the handlers of a Registry on asynq, with the outbox
