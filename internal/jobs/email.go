@@ -30,7 +30,9 @@ func (o *Outbox) EnqueueEmail(ctx context.Context, tx pgx.Tx, msg mail.Message) 
 // unreachable, 4xx replies) are retried with the worker's backoff; anything
 // else (5xx replies, invalid messages) fails at once. Errors never carry the
 // body. Without a Message-ID of its own the message gets one derived from
-// the task id, so a duplicate delivery after a crash is recognisable.
+// the outbox row id (the same for every copy of the task, also one re-relayed
+// under a new task id), so a duplicate delivery after a crash is
+// recognisable.
 func SendEmail(m mail.Mailer, messageIDDomain string) HandlerFunc {
 	return func(ctx context.Context, payload []byte) error {
 		var msg mail.Message
@@ -38,6 +40,9 @@ func SendEmail(m mail.Mailer, messageIDDomain string) HandlerFunc {
 			return Permanent(fmt.Errorf("email: payload is not a mail.Message: %w", err))
 		}
 		if id, ok := asynq.GetTaskID(ctx); ok && msg.MessageID == "" && messageIDDomain != "" {
+			if row, ok := OutboxRowID(id); ok {
+				id = row.String()
+			}
 			msg.MessageID = id + "@" + messageIDDomain
 		}
 		err := m.Send(ctx, msg)
