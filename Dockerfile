@@ -9,10 +9,12 @@
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# go.mod replaces asynqmon with this copy (see third_party/asynqmon/FORK.md).
+COPY third_party ./third_party
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -tags=nodynamic \
+RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -tags=nodynamic,grpcnotrace \
       -ldflags "-s -w -X apistarter/internal/app.Version=${VERSION}" \
       -o /out/apistarter ./cmd/apistarter \
  && mkdir -p /out/data /out/tmp && chmod 0755 /out/data && chmod 1777 /out/tmp

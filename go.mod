@@ -8,6 +8,7 @@ tool (
 )
 
 require (
+	github.com/DataDog/datadog-agent/pkg/template v0.85.4
 	github.com/chromedp/chromedp v0.23.1
 	github.com/danielgtaylor/huma/v2 v2.37.2
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
@@ -129,3 +130,5 @@ require (
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 	honnef.co/go/tools v0.8.2 // indirect
 )
+
+replace github.com/hibiken/asynqmon => ./third_party/asynqmon

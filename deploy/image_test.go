@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +21,9 @@ import (
 
 	"apistarter/internal/testutil"
 )
+
+// maxImageBytes is the unpacked image size target: 40 MB.
+const maxImageBytes = 40_000_000
 
 // runFlagSets are tried in order until the image runs. The second one is for
 // sandboxes like this machine's: no CAP_SYS_RESOURCE (podman's default rlimits
@@ -125,6 +129,16 @@ func TestImageServesReadyUnderPodman(t *testing.T) {
 		if got, ok := cfg.Labels[k]; !ok || (v != "" && got != v) {
 			t.Errorf("label %s = %q, want %q", k, got, v)
 		}
+	}
+
+	// The acceptance target (issue #12). The usual way to lose it is a template
+	// executed with the standard text/template or html/template: their reflective
+	// method calls make the linker keep every exported method (+12 MB, see the
+	// image section of docs/deploy.md).
+	if raw, err := podman(ctx, "image", "inspect", "--format", "{{.Size}}", image); err != nil {
+		t.Errorf("podman image inspect size: %v: %s", err, raw)
+	} else if size, err := strconv.ParseInt(raw, 10, 64); err != nil || size > maxImageBytes {
+		t.Errorf("image is %s bytes unpacked, want ≤ %d (%v)", raw, maxImageBytes, err)
 	}
 
 	// Find podman flags this host can run containers with.

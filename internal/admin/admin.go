@@ -12,7 +12,7 @@ package admin
 import (
 	"embed"
 	"errors"
-	"html/template"
+	template "github.com/DataDog/datadog-agent/pkg/template/html"
 	"io/fs"
 	"log/slog"
 	"net/http"

@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
+	template "github.com/DataDog/datadog-agent/pkg/template/html"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,6 +56,7 @@ func parsePages() (map[string]*template.Template, error) {
 // the flash message of the last action and the page's own data.
 type view struct {
 	S      *session
+	CanAct bool // S.CanAct(): templates call no methods (see third_party/asynqmon/FORK.md)
 	Flash  string
 	Queues bool
 	Nav    string
@@ -77,7 +78,7 @@ var flashes = map[string]string{
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, data any) {
 	var buf bytes.Buffer
 	nav, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, Path), "/")
-	v := view{S: s, Flash: flashes[r.URL.Query().Get("ok")], Queues: c.Settings.QueuesLinked, Nav: nav, D: data}
+	v := view{S: s, CanAct: s.CanAct(), Flash: flashes[r.URL.Query().Get("ok")], Queues: c.Settings.QueuesLinked, Nav: nav, D: data}
 	if err := c.pages[name].Execute(&buf, v); err != nil {
 		c.Log.ErrorContext(r.Context(), "admin: render", "page", name, "error", err.Error())
 		http.Error(w, "The page could not be rendered.", http.StatusInternalServerError)

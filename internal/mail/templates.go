@@ -5,14 +5,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
+	htmltemplate "github.com/DataDog/datadog-agent/pkg/template/html"
+	texttemplate "github.com/DataDog/datadog-agent/pkg/template/text"
 	"io/fs"
 	"maps"
 	"net/url"
 	"path"
 	"slices"
 	"strings"
-	texttemplate "text/template"
 	"time"
 )
 
