@@ -81,7 +81,9 @@ fi
 # Each test says plainly that it skips without its tool; as root the missing ones are
 # installed here. Never fatal: make test goes on without them.
 missing=""
-for pair in podman:podman buildah:buildah haproxy:haproxy pgbouncer:pgbouncer \
+# runc: podman's runtime where its default (crun) cannot run containers, as
+# in some sandboxes; the image test falls back to it.
+for pair in podman:podman buildah:buildah runc:runc haproxy:haproxy pgbouncer:pgbouncer \
   redis-sentinel:redis-sentinel docker-compose:docker-compose chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
 done
