@@ -13,10 +13,10 @@ import (
 )
 
 // TestFaultsHarnessLosesNothing runs the short fault sequence (Redis
-// restart, PostgreSQL restart, SMTP 451) against the real binary and
-// checks that it produced the table and JSON and that every email the API
-// accepted arrived. The worker-kill and flush faults need the minute-long
-// lease and relay timeouts to recover and run only in `make faults`.
+// restart, PostgreSQL restart, a worker SIGKILLed while sending email, SMTP
+// 451) against the real binary and checks that it produced the table and
+// JSON and that every email the API accepted arrived. The export kill and
+// the flush run only in `make faults`.
 func TestFaultsHarnessLosesNothing(t *testing.T) {
 	t.Parallel()
 	out, code, stdout, stderr := harness.RunCommand(t, Run, 3*time.Minute, "-short")
@@ -29,7 +29,7 @@ func TestFaultsHarnessLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("exit %d\n%s", code, stdout)
-	if !strings.Contains(stdout, "PostgreSQL stopped") || len(res.Faults) != 3 {
+	if !strings.Contains(stdout, "PostgreSQL stopped") || !strings.Contains(stdout, "worker SIGKILLed") || len(res.Faults) != 4 {
 		t.Errorf("table incomplete:\n%s", stdout)
 	}
 	if res.EmailsRequested == 0 || res.EmailsLost != 0 {
@@ -49,7 +49,7 @@ func TestUnknownFaultIsRefused(t *testing.T) {
 		t.Fatal("unknown fault accepted")
 	}
 	o, err := parseFlags([]string{"-short", "-outage", "4s"}, &bytes.Buffer{})
-	if err != nil || o.outage != 4*time.Second || o.contacts != 200 || len(o.faults) != 3 {
+	if err != nil || o.outage != 4*time.Second || o.contacts != 200 || len(o.faults) != 4 {
 		t.Fatalf("%+v %v", o, err)
 	}
 }
