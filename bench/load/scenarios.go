@@ -85,8 +85,8 @@ func scenarios(e *env) []scenario {
 	}
 	return []scenario{
 		{"login (POST /token/pair)", nil, login},
-		{"GET /users/me", &target{minRPS: 8000}, me},
-		{"contacts list (limit 20)", &target{minRPS: 2800, maxP99: 20}, list},
+		{"GET /users/me", &target{minRPS: 10000}, me},
+		{"contacts list (limit 20)", &target{minRPS: 3600, maxP99: 15}, list},
 		{"contacts search, 1 char", broad, searchIn(harness.SearchTerms1())},
 		{"contacts search, 2 chars", broad, searchIn(harness.SearchTerms2())},
 		{"contacts search, 3+ chars", selective, search},
